@@ -1,0 +1,1 @@
+fn main() { let t = std::thread::spawn(|| println!("hi")); t.join().unwrap(); }

@@ -1,0 +1,1 @@
+//! pybundle: turns a Python application into one self-contained executable.
