@@ -1,1 +1,19 @@
 //! pybundle: turns a Python application into one self-contained executable.
+//!
+//! A build flows through `probe → analyze → compile → collect → assemble →
+//! write` ([`pipeline::build`]); every stage after analysis reads and extends
+//! one [`plan::Plan`].
+
+pub mod app;
+pub mod build_cache;
+pub mod cli;
+pub mod collect;
+pub mod compile;
+pub mod elf;
+pub mod pipeline;
+pub mod plan;
+pub mod probe;
+pub mod progress;
+pub mod stdlib;
+pub mod stubs;
+pub mod write;

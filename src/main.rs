@@ -1,1 +1,17 @@
-fn main() {}
+//! The `pybundle` command: parse the command line, build, report.
+
+use clap::Parser;
+use pybundle::cli::Cli;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match pybundle::pipeline::build(&cli.options()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            let text = format!("{error:#}").replace('\n', " ");
+            eprintln!("pybundle: error: {text}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,15 @@
-fn main() { let t = std::thread::spawn(|| println!("hi")); t.join().unwrap(); }
+//! The pybundle stub: finds the payload appended to its own executable,
+//! loads the bundled CPython and runs the application in this process.
+
+mod runtime;
+
+fn main() {
+    let code = match runtime::run() {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("pybundle: {failure}");
+            failure.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,20 @@
+//! Names of the well-known entries inside a bundle's archive.
+
+/// The manifest entry, stored uncompressed.
+pub const MANIFEST: &str = ".pybundle/manifest.json";
+
+/// Directory of the shared libraries (libpython and its dependencies).
+pub const LIB_DIR: &str = ".pybundle/lib";
+
+/// The compiled entry script, run as `__main__`.
+pub const MAIN_MODULE: &str = "__main__.pyc";
+
+/// In onedir layout, the directory beside the executable that holds the
+/// native files at their archive paths.
+pub const ONEDIR_INTERNAL: &str = "_internal";
+
+/// The environment variable that forces the cache-directory fallback.
+pub const ENV_NO_MEMFD: &str = "PYBUNDLE_NO_MEMFD";
+
+/// The environment variable that names the cache directory.
+pub const ENV_CACHE_DIR: &str = "PYBUNDLE_CACHE_DIR";

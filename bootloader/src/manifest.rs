@@ -1,0 +1,131 @@
+//! The manifest: what the stub needs to know to start the bundled Python.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the manifest layout; a stub refuses any other.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Manifest {
+    pub format: u32,
+    pub python: PythonInfo,
+    /// What runs as `__main__` (the archive name of the compiled entry).
+    pub entry: String,
+    pub layout: Layout,
+    /// The newest glibc symbol version any bundled file needs, as "2.34".
+    pub glibc_floor: Option<String>,
+    /// Native files in the order they must be loaded; extension modules are
+    /// loaded on import and listed after the libraries they need.
+    pub natives: Vec<Native>,
+    /// blake3 hex digest of every entry's content, by archive name.
+    pub hashes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PythonInfo {
+    /// (major, minor, micro) of the bundled interpreter.
+    pub version: (u32, u32, u32),
+    /// The archive name of libpython, one of `natives`.
+    pub libpython: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Everything in the executable.
+    Onefile,
+    /// Native files live beside the executable under `_internal/`.
+    Onedir,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Native {
+    /// Archive name (also the relative path in onedir and cache layouts).
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: NativeKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum NativeKind {
+    /// A shared library, loaded before Python starts.
+    Library,
+    /// An extension module, loaded when `module` is imported.
+    Extension { module: String },
+}
+
+impl Manifest {
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut text = serde_json::to_vec_pretty(self).expect("manifest serializes");
+        text.push(b'\n');
+        text
+    }
+
+    pub fn from_json(data: &[u8]) -> Result<Manifest, String> {
+        let manifest: Manifest =
+            serde_json::from_slice(data).map_err(|e| format!("unreadable manifest: {e}"))?;
+        if manifest.format != FORMAT {
+            return Err(format!(
+                "manifest format {} is not the supported format {FORMAT}",
+                manifest.format
+            ));
+        }
+        Ok(manifest)
+    }
+
+    /// The natives that are shared libraries, in load order.
+    pub fn libraries(&self) -> impl Iterator<Item = &Native> {
+        self.natives.iter().filter(|n| n.kind == NativeKind::Library)
+    }
+
+    /// Parsed glibc floor as (major, minor).
+    pub fn glibc_floor(&self) -> Option<(u32, u32)> {
+        parse_version_pair(self.glibc_floor.as_deref()?)
+    }
+}
+
+/// Parses "2.34" (or "2.34.1") into (2, 34).
+pub fn parse_version_pair(text: &str) -> Option<(u32, u32)> {
+    let mut parts = text.trim().split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            format: FORMAT,
+            python: PythonInfo { version: (3, 11, 7), libpython: ".pybundle/lib/libpython3.11.so.1.0".into() },
+            entry: "__main__.pyc".into(),
+            layout: Layout::Onefile,
+            glibc_floor: Some("2.34".into()),
+            natives: vec![
+                Native { name: ".pybundle/lib/libpython3.11.so.1.0".into(), kind: NativeKind::Library },
+                Native { name: "_ssl.so".into(), kind: NativeKind::Extension { module: "_ssl".into() } },
+            ],
+            hashes: BTreeMap::from([("__main__.pyc".into(), "ab".into())]),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let m = sample();
+        assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+        assert_eq!(m.libraries().count(), 1);
+        assert_eq!(m.glibc_floor(), Some((2, 34)));
+    }
+
+    #[test]
+    fn refuses_other_formats() {
+        let mut m = sample();
+        m.format = 99;
+        assert!(Manifest::from_json(&m.to_json()).unwrap_err().contains("format 99"));
+        assert!(Manifest::from_json(b"{").is_err());
+    }
+}

@@ -1,0 +1,188 @@
+//! Where the fields of CPython's `PyConfig` struct lie, per version.
+//!
+//! The offsets were read from each version's public `cpython/initconfig.h`
+//! (x86_64 Linux, LP64). The stub fills a zeroed buffer through
+//! `PyConfig_InitIsolatedConfig` and then writes these fields, so no Rust
+//! mirror of the whole struct is needed. Supporting another 3.8+ version is
+//! one more table entry.
+
+/// Offsets (bytes) of the `PyConfig` fields the stub sets.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigLayout {
+    pub size: usize,
+    pub isolated: usize,
+    pub use_environment: usize,
+    pub install_signal_handlers: usize,
+    pub parse_argv: usize,
+    pub program_name: usize,
+    pub site_import: usize,
+    pub write_bytecode: usize,
+    pub user_site_directory: usize,
+    pub configure_c_stdio: usize,
+    pub pathconfig_warnings: usize,
+    pub module_search_paths_set: usize,
+    pub module_search_paths: usize,
+    pub executable: usize,
+    pub base_executable: usize,
+    pub prefix: usize,
+    pub base_prefix: usize,
+    pub exec_prefix: usize,
+    pub base_exec_prefix: usize,
+    pub run_filename: usize,
+    pub init_main: usize,
+    /// `safe_path` exists from 3.11 on.
+    pub safe_path: Option<usize>,
+}
+
+/// `PyPreConfig.utf8_mode`: the same offset in 3.8 to 3.13 on Linux.
+pub const PRECONFIG_UTF8_MODE: usize = 28;
+/// `sizeof(PyPreConfig)` on Linux, 3.8 to 3.13.
+pub const PRECONFIG_SIZE: usize = 40;
+
+/// The layout for CPython `major.minor`, if this stub knows it.
+pub fn layout(major: u32, minor: u32) -> Option<ConfigLayout> {
+    let table: &[((u32, u32), ConfigLayout)] = &[
+        ((3, 8), V3_8),
+        ((3, 9), V3_9),
+        ((3, 10), V3_10),
+        ((3, 11), V3_11),
+        ((3, 12), V3_12),
+        ((3, 13), V3_13),
+    ];
+    table.iter().find(|(v, _)| *v == (major, minor)).map(|(_, l)| *l)
+}
+
+const V3_8: ConfigLayout = ConfigLayout {
+    size: 360,
+    isolated: 4,
+    use_environment: 8,
+    install_signal_handlers: 16,
+    parse_argv: 88,
+    program_name: 112,
+    site_import: 152,
+    write_bytecode: 176,
+    user_site_directory: 188,
+    configure_c_stdio: 192,
+    pathconfig_warnings: 224,
+    module_search_paths_set: 248,
+    module_search_paths: 256,
+    executable: 272,
+    base_executable: 280,
+    prefix: 288,
+    base_prefix: 296,
+    exec_prefix: 304,
+    base_exec_prefix: 312,
+    run_filename: 344,
+    init_main: 356,
+    safe_path: None,
+};
+
+const V3_9: ConfigLayout = ConfigLayout { size: 392, run_filename: 352, init_main: 364, ..V3_8 };
+
+const V3_10: ConfigLayout = ConfigLayout {
+    size: 392,
+    isolated: 4,
+    use_environment: 8,
+    install_signal_handlers: 16,
+    parse_argv: 80,
+    program_name: 240,
+    site_import: 152,
+    write_bytecode: 180,
+    user_site_directory: 192,
+    configure_c_stdio: 196,
+    pathconfig_warnings: 232,
+    module_search_paths_set: 272,
+    module_search_paths: 280,
+    executable: 296,
+    base_executable: 304,
+    prefix: 312,
+    base_prefix: 320,
+    exec_prefix: 328,
+    base_exec_prefix: 336,
+    run_filename: 368,
+    init_main: 380,
+    safe_path: None,
+};
+
+const V3_11: ConfigLayout = ConfigLayout {
+    size: 424,
+    isolated: 4,
+    use_environment: 8,
+    install_signal_handlers: 16,
+    parse_argv: 96,
+    program_name: 264,
+    site_import: 168,
+    write_bytecode: 196,
+    user_site_directory: 208,
+    configure_c_stdio: 212,
+    pathconfig_warnings: 256,
+    module_search_paths_set: 296,
+    module_search_paths: 304,
+    executable: 328,
+    base_executable: 336,
+    prefix: 344,
+    base_prefix: 352,
+    exec_prefix: 360,
+    base_exec_prefix: 368,
+    run_filename: 400,
+    init_main: 412,
+    safe_path: Some(252),
+};
+
+const V3_12: ConfigLayout = ConfigLayout {
+    size: 432,
+    isolated: 4,
+    use_environment: 8,
+    install_signal_handlers: 16,
+    parse_argv: 104,
+    program_name: 272,
+    site_import: 176,
+    write_bytecode: 204,
+    user_site_directory: 216,
+    configure_c_stdio: 220,
+    pathconfig_warnings: 268,
+    module_search_paths_set: 304,
+    module_search_paths: 312,
+    executable: 336,
+    base_executable: 344,
+    prefix: 352,
+    base_prefix: 360,
+    exec_prefix: 368,
+    base_exec_prefix: 376,
+    run_filename: 408,
+    init_main: 420,
+    safe_path: Some(260),
+};
+
+const V3_13: ConfigLayout = ConfigLayout {
+    size: 448,
+    program_name: 280,
+    pathconfig_warnings: 272,
+    module_search_paths_set: 312,
+    module_search_paths: 320,
+    executable: 344,
+    base_executable: 352,
+    prefix: 360,
+    base_prefix: 368,
+    exec_prefix: 376,
+    base_exec_prefix: 384,
+    run_filename: 416,
+    init_main: 436,
+    ..V3_12
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_supported_version_has_a_layout_that_fits() {
+        for minor in 8..=13 {
+            let l = layout(3, minor).expect("layout");
+            let fields = [l.run_filename, l.init_main, l.base_exec_prefix, l.module_search_paths];
+            assert!(fields.iter().all(|&f| f + 8 <= l.size), "3.{minor}");
+        }
+        assert!(layout(3, 7).is_none());
+        assert!(layout(3, 14).is_none());
+    }
+}

@@ -1,0 +1,78 @@
+//! Collect: the native files of the bundle. libpython, the extension modules,
+//! and every shared library they need (DT_NEEDED, resolved like the dynamic
+//! loader), minus the glibc core; plus libgcc_s, which glibc itself loads
+//! when a thread exits. Each is stripped of debug data.
+
+use crate::elf::{self, Resolver};
+use crate::plan::Entry;
+use crate::probe::Interpreter;
+use crate::stdlib::ExtensionModule;
+use anyhow::{Context, Result};
+use pybundle_bootloader::layout::LIB_DIR;
+use pybundle_bootloader::manifest::NativeKind;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// glibc loads this at `pthread_exit`; without it, a thread exiting in a
+/// root that lacks libgcc_s aborts the process.
+const LIBGCC_S: &str = "libgcc_s.so.1";
+
+/// Native entries in load order (libraries first, dependencies before
+/// dependents; extension modules after), and the newest glibc they need.
+pub struct Natives {
+    pub entries: Vec<Entry>,
+    pub libpython_name: String,
+    pub glibc_floor: Option<(u32, u32)>,
+}
+
+pub fn collect(python: &Interpreter, extensions: &[ExtensionModule]) -> Result<Natives> {
+    let resolver = Resolver::system()?;
+    let mut roots: Vec<PathBuf> = vec![find_libgcc_s()?, python.libpython.clone()];
+    roots.extend(extensions.iter().map(|e| e.path.clone()));
+    let closure = resolver.closure(&roots)?;
+
+    let planned: Vec<(PathBuf, String, NativeKind)> = closure
+        .iter()
+        .map(|lib| match extensions.iter().find(|e| e.path == lib.path) {
+            Some(ext) => (lib.path.clone(), ext.file_name.clone(), NativeKind::Extension { module: ext.module.clone() }),
+            None => (lib.path.clone(), format!("{LIB_DIR}/{}", lib.soname), NativeKind::Library),
+        })
+        .collect();
+    let libpython_name = planned
+        .iter()
+        .find(|(path, ..)| *path == python.libpython)
+        .map(|(_, name, _)| name.clone())
+        .context("libpython is missing from its own dependency closure")?;
+
+    let loaded: Vec<(Entry, Option<(u32, u32)>)> = planned
+        .into_par_iter()
+        .map(|(path, name, kind)| {
+            let data = read_stripped(&path)?;
+            let floor = elf::glibc_floor(&data).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok((Entry::native(name, kind, data), floor))
+        })
+        .collect::<Result<_>>()?;
+    let glibc_floor = loaded.iter().filter_map(|(_, floor)| *floor).max();
+    let (mut libraries, extensions): (Vec<Entry>, Vec<Entry>) = loaded
+        .into_iter()
+        .map(|(entry, _)| entry)
+        .partition(|e| matches!(e.kind, crate::plan::Kind::Native(NativeKind::Library)));
+    libraries.extend(extensions);
+    Ok(Natives { entries: libraries, libpython_name, glibc_floor })
+}
+
+fn read_stripped(path: &Path) -> Result<Vec<u8>> {
+    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    elf::strip_debug(&data).with_context(|| format!("cannot strip {}", path.display()))
+}
+
+fn find_libgcc_s() -> Result<PathBuf> {
+    let cached = elf::LdCache::load(Path::new("/etc/ld.so.cache"))?
+        .and_then(|cache| cache.get(LIBGCC_S).map(Path::to_path_buf));
+    let defaults = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"];
+    cached
+        .into_iter()
+        .chain(defaults.iter().map(|d| Path::new(d).join(LIBGCC_S)))
+        .find(|p| p.is_file())
+        .with_context(|| format!("{LIBGCC_S} was not found; install it (Debian: apt-get install libgcc-s1)"))
+}

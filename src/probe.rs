@@ -1,0 +1,135 @@
+//! Probe: runs the target interpreter once and learns what the build needs
+//! from it (version, bytecode magic, where its stdlib and libpython are).
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const PROBE_SOURCE: &str = include_str!("python/probe.py");
+
+/// What the probe script reports.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Interpreter {
+    pub implementation: String,
+    pub version: (u32, u32, u32),
+    pub magic: String,
+    pub gil_disabled: bool,
+    pub machine: String,
+    pub executable: PathBuf,
+    pub stdlib: PathBuf,
+    pub platstdlib: PathBuf,
+    pub purelib: PathBuf,
+    pub platlib: PathBuf,
+    pub dynload: Option<PathBuf>,
+    pub libdir: Option<PathBuf>,
+    pub ldlibrary: Option<String>,
+    pub instsoname: Option<String>,
+    pub multiarch: Option<String>,
+    pub ext_suffix: String,
+    pub builtin_modules: Vec<String>,
+    pub sys_path: Vec<PathBuf>,
+    /// The shared libpython, found after probing.
+    #[serde(skip)]
+    pub libpython: PathBuf,
+    /// The path given by the user (or found on PATH).
+    #[serde(skip)]
+    pub command: PathBuf,
+}
+
+impl Interpreter {
+    pub fn minor_label(&self) -> String {
+        format!("{}.{}", self.version.0, self.version.1)
+    }
+}
+
+/// Finds, runs and checks the interpreter named by `--python`.
+pub fn probe(python: &Path) -> Result<Interpreter> {
+    let command = locate(python)?;
+    let output = Command::new(&command)
+        .args(["-I", "-c", PROBE_SOURCE])
+        .output()
+        .with_context(|| format!("cannot run Python interpreter {}", command.display()))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or("no output");
+        bail!(
+            "{} did not run the probe script ({last}); pass --python PATH to a working CPython 3.8+",
+            command.display()
+        );
+    }
+    let mut interpreter: Interpreter = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!("{} printed something that is not the probe's JSON; is it CPython 3.8+?", command.display())
+    })?;
+    interpreter.command = command;
+    check_supported(&interpreter)?;
+    interpreter.libpython = find_libpython(&interpreter)?;
+    Ok(interpreter)
+}
+
+fn locate(python: &Path) -> Result<PathBuf> {
+    let found = if python.components().count() > 1 {
+        python.is_file().then(|| python.to_path_buf())
+    } else {
+        which::which(python).ok()
+    };
+    found.ok_or_else(|| {
+        anyhow::anyhow!(
+            "Python interpreter {} not found; pass --python PATH to a CPython 3.8+ interpreter",
+            python.display()
+        )
+    })
+}
+
+fn check_supported(i: &Interpreter) -> Result<()> {
+    let exe = i.command.display();
+    if i.implementation != "cpython" {
+        bail!("{exe} is {}, not CPython; pybundle bundles CPython 3.8 or newer", i.implementation);
+    }
+    if i.version < (3, 8, 0) {
+        bail!("{exe} is Python {}, older than 3.8; use a CPython 3.8 or newer", i.minor_label());
+    }
+    if i.gil_disabled {
+        bail!("{exe} is a free-threaded build, which pybundle does not support yet; use a regular CPython build");
+    }
+    if i.machine != "x86_64" {
+        bail!("{exe} is built for {}, and pybundle builds for x86_64 only", i.machine);
+    }
+    Ok(())
+}
+
+/// The shared libpython of the interpreter: next to its LIBDIR, or in the
+/// multiarch library dir where Debian installs it.
+fn find_libpython(i: &Interpreter) -> Result<PathBuf> {
+    let label = i.minor_label();
+    let names: Vec<&str> = [i.instsoname.as_deref(), i.ldlibrary.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|n| n.contains(".so"))
+        .collect();
+    let mut dirs: Vec<PathBuf> = i.libdir.iter().cloned().collect();
+    if let Some(multiarch) = &i.multiarch {
+        dirs.push(Path::new("/usr/lib").join(multiarch));
+    }
+    for dir in &dirs {
+        for name in &names {
+            let path = dir.join(name);
+            if is_libpython(&path) {
+                return Ok(path);
+            }
+        }
+    }
+    bail!(
+        "{} has no shared libpython{label}.so, which pybundle needs; install it (Debian: apt-get install libpython{label}) or use a Python built with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install {label})",
+        i.command.display()
+    )
+}
+
+/// An ELF shared object that exports the embedding API.
+fn is_libpython(path: &Path) -> bool {
+    let Ok(data) = std::fs::read(path) else { return false };
+    let Ok(elf) = goblin::elf::Elf::parse(&data) else { return false };
+    elf.dynsyms.iter().any(|sym| {
+        sym.st_value != 0 && elf.dynstrtab.get_at(sym.st_name) == Some("Py_RunMain")
+    })
+}

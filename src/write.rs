@@ -1,0 +1,149 @@
+//! Write: the stub followed by the zip payload, into a temporary file or
+//! directory that is renamed into place only when complete. An existing
+//! output is replaced only if it is an earlier pybundle build.
+
+use crate::plan::{Compression, Entry, Plan};
+use anyhow::{bail, Context, Result};
+use pybundle_bootloader::layout;
+use pybundle_bootloader::manifest::Manifest;
+use rayon::prelude::*;
+use std::fs::{self, File};
+use std::io::{BufWriter, Seek, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use zip::write::{PreparedZipFile, SimpleFileOptions};
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+/// One executable: stub, then every entry of the plan in its archive.
+pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Result<()> {
+    let dir = prepare_parent(dest)?;
+    if dest.is_dir() {
+        bail!("{} is a directory (an earlier onedir build?); remove it or choose another --name", dest.display());
+    }
+    refuse_foreign(dest)?;
+    let mut staging = tempfile::Builder::new()
+        .prefix(".pybundle-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
+    write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)?;
+    fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
+    staging.persist(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+    Ok(())
+}
+
+/// A directory: `dest/NAME` (stub with bytecode and data) beside
+/// `dest/_internal/` (native files at their archive paths).
+pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: &str) -> Result<()> {
+    let dir = prepare_parent(dest)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".pybundle-")
+        .tempdir_in(&dir)
+        .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
+    let internal = staging.path().join(layout::ONEDIR_INTERNAL);
+    for entry in plan.natives() {
+        let path = internal.join(&entry.name);
+        fs::create_dir_all(path.parent().expect("native entries have a parent"))?;
+        fs::write(&path, &entry.data).with_context(|| format!("cannot write {}", path.display()))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
+    }
+    let exe_path = staging.path().join(name);
+    let mut exe = File::create(&exe_path).with_context(|| format!("cannot write {}", exe_path.display()))?;
+    write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !e.is_native()), manifest)?;
+    fs::set_permissions(&exe_path, fs::Permissions::from_mode(0o755))?;
+    fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
+    replace_dir(staging.keep(), dest)
+}
+
+fn prepare_parent(dest: &Path) -> Result<PathBuf> {
+    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create output directory {}; choose a writable --distpath", dir.display()))?;
+    Ok(dir)
+}
+
+/// Writes the stub, then the archive: natives first in load order, then the
+/// other entries sorted by name, then the manifest. Deterministic.
+fn write_executable<'a>(
+    file: &mut File,
+    stub: &[u8],
+    entries: impl Iterator<Item = &'a Entry>,
+    manifest: &Manifest,
+) -> Result<()> {
+    let (natives, mut others): (Vec<&Entry>, Vec<&Entry>) = entries.partition(|e| e.is_native());
+    others.sort_by(|a, b| a.name.cmp(&b.name));
+    let prepared: Vec<PreparedZipFile> = natives
+        .into_par_iter()
+        .chain(others.into_par_iter())
+        .map(|e| PreparedZipFile::from_data(&e.name, options(e.compression), &e.data))
+        .collect::<Result<_, _>>()
+        .context("cannot compress the bundle's entries")?;
+
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    out.write_all(stub)?;
+    let mut zip = ZipWriter::new(out);
+    for file in prepared {
+        zip.add_prepared_file(file)?;
+    }
+    zip.start_file(layout::MANIFEST, options(Compression::Stored))?;
+    zip.write_all(&manifest.to_json())?;
+    let mut out = zip.finish().context("cannot finish the bundle's archive")?;
+    out.flush()?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.rewind()?;
+    file.sync_all()?;
+    Ok(())
+}
+
+fn options(compression: Compression) -> SimpleFileOptions {
+    let method = match compression {
+        Compression::Stored => CompressionMethod::Stored,
+        Compression::Deflated => CompressionMethod::Deflated,
+    };
+    SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o644)
+}
+
+/// Moves a finished directory to `dest`, replacing an earlier build there.
+fn replace_dir(staging: PathBuf, dest: &Path) -> Result<()> {
+    let old = if dest.is_dir() {
+        if !dest.join(layout::ONEDIR_INTERNAL).is_dir() && fs::read_dir(dest)?.next().is_some() {
+            let _ = fs::remove_dir_all(&staging);
+            bail!("{} exists and is not a pybundle build; remove it or choose another --name", dest.display());
+        }
+        let old = staging.with_extension("old");
+        fs::rename(dest, &old)?;
+        Some(old)
+    } else {
+        if let Err(e) = refuse_foreign(dest) {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        let _ = fs::remove_file(dest);
+        None
+    };
+    let moved = fs::rename(&staging, dest).with_context(|| format!("cannot create {}", dest.display()));
+    if moved.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    if let Some(old) = old {
+        let _ = fs::remove_dir_all(old);
+    }
+    moved
+}
+
+/// An existing file at the output path must be an earlier bundle.
+fn refuse_foreign(dest: &Path) -> Result<()> {
+    if !dest.is_file() {
+        return Ok(());
+    }
+    let is_bundle = File::open(dest)
+        .ok()
+        .and_then(|f| zip::ZipArchive::new(f).ok())
+        .is_some_and(|mut archive| archive.by_name(layout::MANIFEST).is_ok());
+    if !is_bundle {
+        bail!("{} exists and is not a pybundle build; remove it or choose another --name", dest.display());
+    }
+    Ok(())
+}
