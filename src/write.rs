@@ -17,9 +17,6 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 /// One executable: stub, then every entry of the plan in its archive.
 pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Result<()> {
     let dir = prepare_parent(dest)?;
-    if dest.is_dir() {
-        bail!("{} is a directory (an earlier onedir build?); remove it or choose another --name", dest.display());
-    }
     refuse_foreign(dest)?;
     let mut staging = tempfile::Builder::new()
         .prefix(".pybundle-")
@@ -27,7 +24,14 @@ pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Re
         .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
     write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)?;
     fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
+    let earlier_dir = dest.is_dir().then(|| dest.with_extension("pybundle-old"));
+    if let Some(old) = &earlier_dir {
+        fs::rename(dest, old).with_context(|| format!("cannot replace {}", dest.display()))?;
+    }
     staging.persist(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+    if let Some(old) = earlier_dir {
+        let _ = fs::remove_dir_all(old);
+    }
     Ok(())
 }
 
@@ -107,19 +111,15 @@ fn options(compression: Compression) -> SimpleFileOptions {
 
 /// Moves a finished directory to `dest`, replacing an earlier build there.
 fn replace_dir(staging: PathBuf, dest: &Path) -> Result<()> {
+    if let Err(e) = refuse_foreign(dest) {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
     let old = if dest.is_dir() {
-        if !dest.join(layout::ONEDIR_INTERNAL).is_dir() && fs::read_dir(dest)?.next().is_some() {
-            let _ = fs::remove_dir_all(&staging);
-            bail!("{} exists and is not a pybundle build; remove it or choose another --name", dest.display());
-        }
         let old = staging.with_extension("old");
         fs::rename(dest, &old)?;
         Some(old)
     } else {
-        if let Err(e) = refuse_foreign(dest) {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
         let _ = fs::remove_file(dest);
         None
     };
@@ -133,9 +133,17 @@ fn replace_dir(staging: PathBuf, dest: &Path) -> Result<()> {
     moved
 }
 
-/// An existing file at the output path must be an earlier bundle.
+/// Whatever is at the output path must be an earlier build: a bundle file,
+/// an onedir build (a directory with `_internal/`), or an empty directory.
 fn refuse_foreign(dest: &Path) -> Result<()> {
-    if !dest.is_file() {
+    if dest.is_dir() {
+        let empty = fs::read_dir(dest).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if empty || dest.join(layout::ONEDIR_INTERNAL).is_dir() {
+            return Ok(());
+        }
+        bail!("{} exists and is not a pybundle build; remove it or choose another --name", dest.display());
+    }
+    if !dest.exists() {
         return Ok(());
     }
     let is_bundle = File::open(dest)
