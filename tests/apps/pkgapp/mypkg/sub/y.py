@@ -1,0 +1,5 @@
+from .. import x
+
+
+def triple_of_double(n):
+    return 3 * x.double(n)
