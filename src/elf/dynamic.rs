@@ -1,0 +1,172 @@
+//! What the dynamic section of an x86-64 ELF object says: its soname, the
+//! libraries it needs, its RPATH/RUNPATH and its symbol-version needs.
+
+use anyhow::{bail, Context, Result};
+use goblin::elf::header::EM_X86_64;
+use goblin::elf::Elf;
+
+/// Dynamic-linking facts of one object.
+#[derive(Debug, Default)]
+pub(crate) struct DynamicInfo {
+    pub soname: Option<String>,
+    pub needed: Vec<String>,
+    /// DT_RPATH directories, already emptied when the object has a DT_RUNPATH
+    /// (the loader ignores RPATH then).
+    pub rpath: Vec<String>,
+    pub runpath: Vec<String>,
+    /// (file, version names) pairs from DT_VERNEED.
+    pub version_needs: Vec<(String, Vec<String>)>,
+}
+
+/// Whether `head` (the first bytes of a file) starts a 64-bit little-endian
+/// x86-64 ELF object.
+pub(crate) fn is_x86_64_elf(head: &[u8]) -> bool {
+    head.len() >= 20
+        && head.starts_with(b"\x7fELF")
+        && head[4] == 2
+        && head[5] == 1
+        && u16::from_le_bytes([head[18], head[19]]) == EM_X86_64
+}
+
+/// Parses the dynamic section of a 64-bit x86-64 ELF object.
+pub(crate) fn parse(data: &[u8]) -> Result<DynamicInfo> {
+    if !is_x86_64_elf(data) {
+        bail!("not a 64-bit x86-64 ELF file");
+    }
+    let elf = Elf::parse(data).context("malformed ELF file")?;
+    let split = |entries: &[&str]| -> Vec<String> {
+        entries
+            .iter()
+            .flat_map(|entry| entry.split(':'))
+            .filter(|dir| !dir.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let runpath = split(&elf.runpaths);
+    let rpath = if runpath.is_empty() {
+        split(&elf.rpaths)
+    } else {
+        Vec::new()
+    };
+    let version_needs = match &elf.dynamic {
+        Some(dynamic) if dynamic.info.verneed != 0 => {
+            version_needs(data, dynamic.info.verneed as usize, &elf.dynstrtab)?
+        }
+        _ => Vec::new(),
+    };
+    Ok(DynamicInfo {
+        soname: elf.soname.map(str::to_owned),
+        needed: elf.libraries.iter().map(|s| s.to_string()).collect(),
+        rpath,
+        runpath,
+        version_needs,
+    })
+}
+
+/// Walks the Elf64_Verneed chain at file offset `at` (16-byte entries, each
+/// with a chain of 16-byte Elf64_Vernaux entries).
+fn version_needs(
+    data: &[u8],
+    mut at: usize,
+    strings: &goblin::strtab::Strtab,
+) -> Result<Vec<(String, Vec<String>)>> {
+    let name = |offset: u32| {
+        strings
+            .get_at(offset as usize)
+            .map(str::to_owned)
+            .context("version-need name is outside the dynamic string table")
+    };
+    let mut needs = Vec::new();
+    loop {
+        let count = u16_at(data, at + 2)?;
+        let file = name(u32_at(data, at + 4)?)?;
+        let mut aux = at
+            .checked_add(u32_at(data, at + 8)? as usize)
+            .context("bad vn_aux")?;
+        let mut versions = Vec::new();
+        for _ in 0..count {
+            versions.push(name(u32_at(data, aux + 8)?)?);
+            match u32_at(data, aux + 12)? {
+                0 => break,
+                next => aux = aux.checked_add(next as usize).context("bad vna_next")?,
+            }
+        }
+        needs.push((file, versions));
+        match u32_at(data, at + 12)? {
+            0 => return Ok(needs),
+            next => at = at.checked_add(next as usize).context("bad vn_next")?,
+        }
+    }
+}
+
+fn u16_at(data: &[u8], at: usize) -> Result<u16> {
+    let bytes = data
+        .get(at..at.saturating_add(2))
+        .context("version needs run past the end")?;
+    Ok(u16::from_le_bytes(bytes.try_into()?))
+}
+
+fn u32_at(data: &[u8], at: usize) -> Result<u32> {
+    let bytes = data
+        .get(at..at.saturating_add(4))
+        .context("version needs run past the end")?;
+    Ok(u32::from_le_bytes(bytes.try_into()?))
+}
+
+/// DT_SONAME of an x86-64 ELF object, if it has one.
+pub fn soname(data: &[u8]) -> Result<Option<String>> {
+    Ok(parse(data)?.soname)
+}
+
+/// DT_NEEDED entries of an x86-64 ELF object, in file order.
+pub fn needed(data: &[u8]) -> Result<Vec<String>> {
+    Ok(parse(data)?.needed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &str) -> Option<Vec<u8>> {
+        let data = std::fs::read(path).ok();
+        if data.is_none() {
+            eprintln!("skipped: {path} is absent");
+        }
+        data
+    }
+
+    #[test]
+    fn libssl_facts() {
+        let Some(data) = read("/usr/lib/x86_64-linux-gnu/libssl.so.3") else {
+            return;
+        };
+        assert_eq!(soname(&data).unwrap().as_deref(), Some("libssl.so.3"));
+        let needed = needed(&data).unwrap();
+        assert!(needed.contains(&"libcrypto.so.3".to_owned()), "{needed:?}");
+        assert!(needed.contains(&"libc.so.6".to_owned()), "{needed:?}");
+        let info = parse(&data).unwrap();
+        let libc = info
+            .version_needs
+            .iter()
+            .find(|(file, _)| file == "libc.so.6")
+            .unwrap();
+        assert!(libc.1.iter().any(|v| v.starts_with("GLIBC_2.")), "{libc:?}");
+    }
+
+    #[test]
+    fn runpath_of_pyenv_extension() {
+        let path = "/root/.pyenv/versions/3.11.7/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so";
+        let Some(data) = read(path) else { return };
+        let info = parse(&data).unwrap();
+        assert_eq!(info.runpath, ["/root/.pyenv/versions/3.11.7/lib"]);
+        assert!(info.rpath.is_empty());
+        assert_eq!(info.soname, None);
+    }
+
+    #[test]
+    fn rejects_non_elf() {
+        assert!(parse(b"#!/bin/sh\necho hi\n").is_err());
+        assert!(parse(&[]).is_err());
+        assert!(!is_x86_64_elf(b"\x7fELF"));
+    }
+}
