@@ -45,6 +45,24 @@ fn root_runs_a_libc_only_program_with_proc_mounted() {
     assert!(out.code() != Some(0), "/bin/sh exists in the root\n{out}");
 }
 
+/// The host's own python3.11 needs libz.so.1, which the root lacks: proof
+/// that the root does not borrow host libraries (and that plain Python, like
+/// PyInstaller's stub, cannot run there).
+#[test]
+fn root_cannot_run_host_python() {
+    require_root();
+    let py = std::path::PathBuf::from("/usr/bin/python3.11");
+    assert!(py.exists(), "/usr/bin/python3.11 is missing: run scripts/setup.sh");
+    let bytes = std::fs::read(&py).unwrap();
+    let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+    assert!(elf.libraries.contains(&"libz.so.1"), "host python3.11 no longer needs libz: {:?}", elf.libraries);
+    let work = RootWork::new("probe-python");
+    let exe = work.install_file(&py, "python3.11");
+    let out = run_in_root(RootKind::Writable, &exe, &["-c", "print('ran')"], ROOT_ENV);
+    assert!(out.code() != Some(0), "host python ran in the root\n{out}");
+    assert!(out.stderr.contains("libz.so.1"), "expected a missing libz.so.1\n{out}");
+}
+
 #[test]
 fn readonly_root_is_read_only() {
     require_root();
