@@ -61,7 +61,12 @@ pub fn build(options: &Options) -> Result<Built> {
 
     let mut plan = Plan::default();
     for (name, data) in sources.into_keys().zip(pycs) {
-        plan.push(Entry::bytecode(name, data));
+        let mut entry = Entry::bytecode(name, data);
+        if entry.name == layout::MAIN_MODULE {
+            // The stub reads the entry itself, without inflating it.
+            entry.compression = crate::plan::Compression::Stored;
+        }
+        plan.push(entry);
     }
     for file in &app.data {
         let data = std::fs::read(&file.path).with_context(|| format!("cannot read {}", file.path.display()))?;

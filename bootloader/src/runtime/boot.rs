@@ -10,7 +10,6 @@ use std::ffi::{c_char, CString};
 use std::os::unix::ffi::OsStrExt;
 
 const BOOT_SOURCE: &str = concat!(include_str!("boot.py"), "\0");
-const PY_FILE_INPUT: i32 = 257;
 
 pub unsafe fn install(api: &Api, natives: &Natives) -> Result<(), Failure> {
     let extensions = (api.PyDict_New)();
@@ -31,7 +30,7 @@ pub unsafe fn install(api: &Api, natives: &Natives) -> Result<(), Failure> {
     let code = (api.Py_CompileString)(
         BOOT_SOURCE.as_ptr().cast::<c_char>(),
         c"<pybundle boot>".as_ptr(),
-        PY_FILE_INPUT,
+        257, // Py_file_input
     );
     let result = if code.is_null() { code } else { (api.PyEval_EvalCode)(code, globals, globals) };
     if result.is_null() {
@@ -41,7 +40,7 @@ pub unsafe fn install(api: &Api, natives: &Natives) -> Result<(), Failure> {
     Ok(())
 }
 
-unsafe fn utf8(api: &Api, bytes: &[u8]) -> *mut PyObject {
+pub unsafe fn utf8(api: &Api, bytes: &[u8]) -> *mut PyObject {
     let text = CString::new(bytes).unwrap_or_default();
     (api.PyUnicode_DecodeUTF8)(text.as_ptr(), bytes.len() as isize, c"surrogateescape".as_ptr())
 }

@@ -6,6 +6,7 @@ mod bundle;
 mod cache_dir;
 mod failure;
 mod glibc;
+mod launch;
 mod loader;
 mod memfd;
 mod natives;

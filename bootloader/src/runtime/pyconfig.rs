@@ -28,7 +28,6 @@ pub struct ConfigLayout {
     pub base_prefix: usize,
     pub exec_prefix: usize,
     pub base_exec_prefix: usize,
-    pub run_filename: usize,
     pub init_main: usize,
     /// `safe_path` exists from 3.11 on.
     pub safe_path: Option<usize>,
@@ -72,12 +71,11 @@ const V3_8: ConfigLayout = ConfigLayout {
     base_prefix: 296,
     exec_prefix: 304,
     base_exec_prefix: 312,
-    run_filename: 344,
     init_main: 356,
     safe_path: None,
 };
 
-const V3_9: ConfigLayout = ConfigLayout { size: 392, run_filename: 352, init_main: 364, ..V3_8 };
+const V3_9: ConfigLayout = ConfigLayout { size: 392, init_main: 364, ..V3_8 };
 
 const V3_10: ConfigLayout = ConfigLayout {
     size: 392,
@@ -99,7 +97,6 @@ const V3_10: ConfigLayout = ConfigLayout {
     base_prefix: 320,
     exec_prefix: 328,
     base_exec_prefix: 336,
-    run_filename: 368,
     init_main: 380,
     safe_path: None,
 };
@@ -124,7 +121,6 @@ const V3_11: ConfigLayout = ConfigLayout {
     base_prefix: 352,
     exec_prefix: 360,
     base_exec_prefix: 368,
-    run_filename: 400,
     init_main: 412,
     safe_path: Some(252),
 };
@@ -149,7 +145,6 @@ const V3_12: ConfigLayout = ConfigLayout {
     base_prefix: 360,
     exec_prefix: 368,
     base_exec_prefix: 376,
-    run_filename: 408,
     init_main: 420,
     safe_path: Some(260),
 };
@@ -166,7 +161,6 @@ const V3_13: ConfigLayout = ConfigLayout {
     base_prefix: 368,
     exec_prefix: 376,
     base_exec_prefix: 384,
-    run_filename: 416,
     init_main: 436,
     ..V3_12
 };
@@ -179,7 +173,7 @@ mod tests {
     fn every_supported_version_has_a_layout_that_fits() {
         for minor in 8..=13 {
             let l = layout(3, minor).expect("layout");
-            let fields = [l.run_filename, l.init_main, l.base_exec_prefix, l.module_search_paths];
+            let fields = [l.init_main, l.base_exec_prefix, l.module_search_paths];
             assert!(fields.iter().all(|&f| f + 8 <= l.size), "3.{minor}");
         }
         assert!(layout(3, 7).is_none());

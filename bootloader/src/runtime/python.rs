@@ -3,16 +3,20 @@
 
 use super::boot;
 use super::bundle::Bundle;
+use super::launch::{self, Launch};
 use super::loader::Library;
 use super::natives::Natives;
 use super::pyconfig::{self, ConfigLayout};
 use super::Failure;
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_int, c_void, CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 pub type PyObject = c_void;
 pub type WChar = i32;
+
+/// `Py_file_input`: compile a module's worth of statements.
+const PY_FILE_INPUT: c_int = 257;
 
 /// CPython's `PyStatus`, returned by value from the initialization API.
 #[repr(C)]
@@ -30,13 +34,20 @@ macro_rules! python_api {
         #[allow(non_snake_case)]
         pub struct Api {
             version: (u32, u32, u32),
+            /// The `KeyboardInterrupt` class.
+            keyboard_interrupt: *mut PyObject,
             $(pub $name: unsafe extern "C" fn($($arg),*) $(-> $ret)?,)*
         }
 
         impl Api {
             pub fn bind(library: Library, version: (u32, u32, u32)) -> Result<Api, Failure> {
+                let keyboard_interrupt = library
+                    .symbol(c"PyExc_KeyboardInterrupt")
+                    .ok_or_else(|| Failure::new("libpython has no PyExc_KeyboardInterrupt"))?;
                 Ok(Api {
                     version,
+                    // SAFETY: the symbol is a `PyObject *` variable set at load time.
+                    keyboard_interrupt: unsafe { *keyboard_interrupt.cast::<*mut PyObject>() },
                     $($name: {
                         let symbol = library.symbol(
                             CStr::from_bytes_with_nul(concat!(stringify!($name), "\0").as_bytes()).unwrap(),
@@ -67,7 +78,6 @@ python_api! {
     _Py_InitializeMain: fn() -> PyStatus;
     PyStatus_Exception: fn(PyStatus) -> c_int;
     Py_ExitStatusException: fn(PyStatus);
-    Py_RunMain: fn() -> c_int;
     Py_CompileString: fn(*const c_char, *const c_char, c_int) -> *mut PyObject;
     PyEval_EvalCode: fn(*mut PyObject, *mut PyObject, *mut PyObject) -> *mut PyObject;
     PyDict_New: fn() -> *mut PyObject;
@@ -76,8 +86,16 @@ python_api! {
     PyUnicode_DecodeUTF8: fn(*const c_char, isize, *const c_char) -> *mut PyObject;
     PyImport_ImportModule: fn(*const c_char) -> *mut PyObject;
     PyErr_Print: fn();
+    PyErr_ExceptionMatches: fn(*mut PyObject) -> c_int;
     Py_DecRef: fn(*mut PyObject);
+    PyImport_AddModule: fn(*const c_char) -> *mut PyObject;
+    PyModule_GetDict: fn(*mut PyObject) -> *mut PyObject;
+    PyMarshal_ReadObjectFromString: fn(*const c_char, isize) -> *mut PyObject;
+    Py_FinalizeEx: fn() -> c_int;
 }
+
+/// Size of a `.pyc` header (magic, flags, and hash or mtime and size).
+const PYC_HEADER: usize = 16;
 
 /// A zeroed, suitably aligned buffer for a C struct of the given size.
 struct StructBuffer(Vec<u64>);
@@ -105,17 +123,84 @@ impl Api {
         let layout = pyconfig::layout(major, minor).ok_or_else(|| {
             Failure::new(format!("this stub cannot start Python {major}.{minor}; rebuild with a newer pybundle"))
         })?;
+        let args: Vec<OsString> = std::env::args_os().collect();
+        let launch = launch::classify(&args);
+        let argv = match &launch {
+            Launch::Command { argv, .. } => argv.clone(),
+            Launch::App | Launch::MultiprocessingChild => args,
+        };
         unsafe {
             self.pre_initialize();
             let mut config = StructBuffer::new(layout.size);
             (self.PyConfig_InitIsolatedConfig)(config.ptr());
-            self.configure(&mut config, &layout, bundle.path())?;
+            self.configure(&mut config, &layout, bundle.path(), &argv)?;
             self.check((self.Py_InitializeFromConfig)(config.ptr()));
             (self.PyConfig_Clear)(config.ptr());
             boot::install(self, natives)?;
             self.check((self._Py_InitializeMain)());
-            Ok((self.Py_RunMain)())
+            let code = match &launch {
+                Launch::App => self.app_code(bundle)?,
+                Launch::MultiprocessingChild => self.compile(launch::CHILD_SOURCE, "<pybundle multiprocessing>")?,
+                Launch::Command { code, .. } => self.compile(code, "<string>")?,
+            };
+            Ok(self.run_main(code, matches!(launch, Launch::App).then(|| bundle.path())))
         }
+    }
+
+    /// The application's compiled entry, stored uncompressed in the archive.
+    unsafe fn app_code(&self, bundle: &Bundle) -> Result<*mut PyObject, Failure> {
+        let pyc = bundle.verified_entry(&bundle.manifest().entry)?;
+        let body = pyc.get(PYC_HEADER..).ok_or_else(|| Failure::damaged(bundle.path(), "the entry is cut off"))?;
+        let code = (self.PyMarshal_ReadObjectFromString)(body.as_ptr().cast(), body.len() as isize);
+        if code.is_null() {
+            (self.PyErr_Print)();
+            return Err(Failure::damaged(bundle.path(), "the entry's bytecode does not load"));
+        }
+        Ok(code)
+    }
+
+    unsafe fn compile(&self, source: &str, name: &str) -> Result<*mut PyObject, Failure> {
+        let source = c_string(source.as_bytes())?;
+        let name = c_string(name.as_bytes())?;
+        let code = (self.Py_CompileString)(source.as_ptr(), name.as_ptr(), PY_FILE_INPUT);
+        if code.is_null() {
+            (self.PyErr_Print)();
+            return Err(Failure::new("cannot compile the start-up command"));
+        }
+        Ok(code)
+    }
+
+    /// Runs `code` as `__main__` and finalizes, with python's exit rules:
+    /// `SystemExit` exits with its code (inside `PyErr_Print`), another
+    /// exception prints its traceback and gives 1, and an unhandled
+    /// `KeyboardInterrupt` ends the process by SIGINT.
+    unsafe fn run_main(&self, code: *mut PyObject, file: Option<&Path>) -> i32 {
+        let main = (self.PyImport_AddModule)(c"__main__".as_ptr());
+        let globals = (self.PyModule_GetDict)(main);
+        if let Some(file) = file {
+            let path = boot::utf8(self, file.as_os_str().as_bytes());
+            (self.PyDict_SetItemString)(globals, c"__file__".as_ptr(), path);
+            (self.Py_DecRef)(path);
+        }
+        let result = (self.PyEval_EvalCode)(code, globals, globals);
+        let mut exit_code = 0;
+        let mut interrupted = false;
+        if result.is_null() {
+            interrupted = (self.PyErr_ExceptionMatches)(self.keyboard_interrupt) != 0;
+            (self.PyErr_Print)();
+            exit_code = 1;
+        } else {
+            (self.Py_DecRef)(result);
+        }
+        (self.Py_DecRef)(code);
+        if (self.Py_FinalizeEx)() < 0 {
+            exit_code = 120;
+        }
+        if interrupted {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::kill(libc::getpid(), libc::SIGINT);
+        }
+        exit_code
     }
 
     /// UTF-8 mode on, environment ignored, before anything is decoded.
@@ -126,7 +211,13 @@ impl Api {
         self.check((self.Py_PreInitialize)(pre.ptr()));
     }
 
-    unsafe fn configure(&self, config: &mut StructBuffer, l: &ConfigLayout, exe: &Path) -> Result<(), Failure> {
+    unsafe fn configure(
+        &self,
+        config: &mut StructBuffer,
+        l: &ConfigLayout,
+        exe: &Path,
+        args: &[OsString],
+    ) -> Result<(), Failure> {
         config.set_int(l.isolated, 1);
         config.set_int(l.use_environment, 0);
         config.set_int(l.user_site_directory, 0);
@@ -142,7 +233,7 @@ impl Api {
         }
         let exe_bytes = c_string(exe.as_os_str().as_bytes())?;
         let home = c_string(exe.parent().unwrap_or(Path::new("/")).as_os_str().as_bytes())?;
-        for offset in [l.program_name, l.executable, l.base_executable, l.run_filename] {
+        for offset in [l.program_name, l.executable, l.base_executable] {
             self.check((self.PyConfig_SetBytesString)(config.ptr(), config.field(offset), exe_bytes.as_ptr()));
         }
         for offset in [l.prefix, l.base_prefix, l.exec_prefix, l.base_exec_prefix] {
@@ -156,9 +247,7 @@ impl Api {
         self.check((self.PyWideStringList_Append)(config.field(l.module_search_paths), wide));
         (self.PyMem_RawFree)(wide.cast());
 
-        let args: Vec<CString> = std::env::args_os()
-            .map(|a| CString::new(a.as_bytes()).unwrap_or_default())
-            .collect();
+        let args: Vec<CString> = args.iter().map(|a| CString::new(a.as_bytes()).unwrap_or_default()).collect();
         let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr().cast_mut()).collect();
         argv.push(std::ptr::null_mut());
         self.check((self.PyConfig_SetBytesArgv)(config.ptr(), args.len() as isize, argv.as_ptr()));
