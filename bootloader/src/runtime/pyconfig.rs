@@ -173,8 +173,8 @@ mod tests {
     fn every_supported_version_has_a_layout_that_fits() {
         for minor in 8..=13 {
             let l = layout(3, minor).expect("layout");
-            let fields = [l.init_main, l.base_exec_prefix, l.module_search_paths];
-            assert!(fields.iter().all(|&f| f + 8 <= l.size), "3.{minor}");
+            assert!(l.init_main + 4 <= l.size, "3.{minor}");
+            assert!(l.base_exec_prefix + 8 <= l.size, "3.{minor}");
         }
         assert!(layout(3, 7).is_none());
         assert!(layout(3, 14).is_none());
