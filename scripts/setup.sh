@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs what building pybundle and running its tests need on Debian 12.
+# Idempotent: packages already installed are not touched, and the package
+# lists are refreshed only when something must be installed or downloaded and
+# the lists are missing or more than a day old.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+# python3.11 + libpython3.11: Debian's CPython and its shared libpython, the
+#   interpreter the tests bundle (pyenv 3.11 builds are used too, if present).
+# unzip: the tests list bundles with `unzip -l`.
+# util-linux: unshare and mount, to enter the distroless-like test root.
+# coreutils: chroot and env for the same.
+# dpkg, apt: `apt-get download` and `dpkg-deb -x` build that root.
+# binutils: readelf/objdump, for looking into bundles by hand.
+# gcc, libc6-dev: the linker and static libgcc_eh.a that the stub is built with.
+PACKAGES=(python3.11 libpython3.11 unzip util-linux coreutils dpkg apt binutils gcc libc6-dev)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo -E)
+    else
+        echo "setup.sh: run as root (apt-get install needs it)" >&2
+        exit 1
+    fi
+fi
+
+lists_fresh() {
+    # Package lists exist and were fetched within the last day.
+    [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 -print -quit 2>/dev/null)" ]
+}
+
+update_once() {
+    if [ -z "${UPDATED:-}" ] && ! lists_fresh; then
+        echo "setup.sh: apt-get update" >&2
+        "${SUDO[@]}" apt-get update -qq
+        UPDATED=1
+    fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    update_once
+    echo "setup.sh: apt-get install ${missing[*]}" >&2
+    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The tests `apt-get download` the packages of their distroless-like root
+# once (then keep it under target/test-cache/); that needs current lists.
+# Not fatal here: without them, those tests fail and say why.
+update_once || echo "setup.sh: warning: apt-get update failed" >&2
+
+if ! command -v cargo >/dev/null 2>&1; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+        echo "setup.sh: cargo is in ~/.cargo/bin; add it to PATH" >&2
+    else
+        echo "setup.sh: no Rust toolchain found; install one with rustup" >&2
+    fi
+    exit 1
+fi
+cargo --version >/dev/null
+
+echo "setup.sh: ready ($(/usr/bin/python3.11 -c 'import platform; print("python", platform.python_version())'), $(cargo --version))" >&2
