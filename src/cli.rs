@@ -34,6 +34,15 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub distpath: PathBuf,
 
+    /// An interpreter flag fixed into the bundle, as on python's command
+    /// line: -O, -OO, -u, -X NAME[=VALUE], -W ARG (repeatable).
+    #[arg(long = "python-option", value_name = "FLAG", allow_hyphen_values = true)]
+    pub python_options: Vec<String>,
+
+    /// A fixed hash seed for str/bytes hashing, like PYTHONHASHSEED (0: no randomization).
+    #[arg(long, value_name = "N")]
+    pub hash_seed: Option<u32>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -47,6 +56,8 @@ pub struct Options {
     pub name: Option<String>,
     pub python: PathBuf,
     pub distpath: PathBuf,
+    pub python_options: Vec<String>,
+    pub hash_seed: Option<u32>,
     pub quiet: bool,
 }
 
@@ -58,6 +69,8 @@ impl Cli {
             name: self.name.clone(),
             python: self.python.clone(),
             distpath: self.distpath.clone(),
+            python_options: self.python_options.clone(),
+            hash_seed: self.hash_seed,
             quiet: self.quiet,
         }
     }

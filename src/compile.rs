@@ -24,10 +24,10 @@ pub struct Job {
 
 /// Compiles every job; returns the `.pyc` bytes in the same order. A syntax
 /// error in any source fails the build, naming the file and line.
-pub fn compile_all(python: &Interpreter, jobs: &[Job], cache: &BuildCache) -> Result<Vec<Vec<u8>>> {
+pub fn compile_all(python: &Interpreter, jobs: &[Job], optimize: u8, cache: &BuildCache) -> Result<Vec<Vec<u8>>> {
     let keys: Vec<String> = jobs
         .par_iter()
-        .map(|job| cache_key(python, job))
+        .map(|job| cache_key(python, job, optimize))
         .collect::<Result<_>>()?;
     let mut results: Vec<Option<Vec<u8>>> = keys
         .par_iter()
@@ -37,7 +37,7 @@ pub fn compile_all(python: &Interpreter, jobs: &[Job], cache: &BuildCache) -> Re
     if !missing.is_empty() {
         let workdir = tempfile::tempdir().context("cannot create a temporary directory")?;
         let outputs: Vec<PathBuf> = missing.iter().map(|i| workdir.path().join(format!("{i}.pyc"))).collect();
-        run_batch(python, missing.iter().map(|&i| &jobs[i]).zip(&outputs))?;
+        run_batch(python, optimize, missing.iter().map(|&i| &jobs[i]).zip(&outputs))?;
         for (&i, output) in missing.iter().zip(&outputs) {
             let data = std::fs::read(output).with_context(|| format!("compiling {} produced no output", jobs[i].display))?;
             cache.store_pyc(&keys[i], output);
@@ -47,11 +47,11 @@ pub fn compile_all(python: &Interpreter, jobs: &[Job], cache: &BuildCache) -> Re
     Ok(results.into_iter().map(|r| r.expect("every job compiled")).collect())
 }
 
-fn cache_key(python: &Interpreter, job: &Job) -> Result<String> {
+fn cache_key(python: &Interpreter, job: &Job, optimize: u8) -> Result<String> {
     let source = std::fs::read(&job.source).with_context(|| format!("cannot read {}", job.source.display()))?;
     let mut hasher = blake3::Hasher::new();
     hasher.update(python.magic.as_bytes());
-    hasher.update(b"\0opt0\0");
+    hasher.update(&[0, optimize, 0]);
     hasher.update(job.display.as_bytes());
     hasher.update(b"\0");
     hasher.update(COMPILE_SOURCE.as_bytes());
@@ -59,9 +59,13 @@ fn cache_key(python: &Interpreter, job: &Job) -> Result<String> {
     Ok(hasher.finalize().to_hex().to_string())
 }
 
-fn run_batch<'a>(python: &Interpreter, work: impl Iterator<Item = (&'a Job, &'a PathBuf)>) -> Result<()> {
+fn run_batch<'a>(
+    python: &Interpreter,
+    optimize: u8,
+    work: impl Iterator<Item = (&'a Job, &'a PathBuf)>,
+) -> Result<()> {
     let mut child = Command::new(&python.command)
-        .args(["-I", "-S", "-c", COMPILE_SOURCE, "0"])
+        .args(["-I", "-S", "-c", COMPILE_SOURCE, &optimize.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod probe;
 pub mod progress;
+pub mod python_options;
 pub mod stdlib;
 pub mod stubs;
 pub mod write;

@@ -30,6 +30,7 @@ pub struct Built {
 
 pub fn build(options: &Options) -> Result<Built> {
     let progress = Progress::new(options.quiet);
+    let python_options = crate::python_options::parse(&options.python_options, options.hash_seed)?;
     let app = app::analyze(&options.script)?;
     let name = output_name(options, &app.script)?;
 
@@ -57,7 +58,7 @@ pub fn build(options: &Options) -> Result<Built> {
     );
     progress.step(format_args!("compiling {} modules", sources.len()));
     let jobs: Vec<Job> = sources.values().cloned().collect();
-    let pycs = compile::compile_all(&python, &jobs, &BuildCache::user())?;
+    let pycs = compile::compile_all(&python, &jobs, python_options.optimize, &BuildCache::user())?;
 
     let mut plan = Plan::default();
     for (name, data) in sources.into_keys().zip(pycs) {
@@ -100,6 +101,7 @@ pub fn build(options: &Options) -> Result<Built> {
             })
             .collect(),
         hashes: plan.entries.iter().map(|e| (e.name.clone(), e.hash())).collect(),
+        options: python_options,
     };
 
     progress.step(format_args!("writing {} entries ({:.1} MB)", plan.entries.len(), mb(plan.total_size())));

@@ -20,6 +20,42 @@ pub struct Manifest {
     pub natives: Vec<Native>,
     /// blake3 hex digest of every entry's content, by archive name.
     pub hashes: BTreeMap<String, String>,
+    /// Interpreter options fixed at build time (`--python-option`).
+    #[serde(default)]
+    pub options: PythonOptions,
+}
+
+/// Interpreter flags, as `python` takes them on its command line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PythonOptions {
+    /// `-O` (1) or `-OO` (2).
+    pub optimize: u8,
+    /// `-u`: unbuffered stdout and stderr.
+    pub unbuffered: bool,
+    /// `-X utf8=0` turns UTF-8 mode off; it is on by default.
+    pub utf8_mode: bool,
+    /// `-X dev`: development mode.
+    pub dev_mode: bool,
+    /// `-W` arguments, in order.
+    pub warnings: Vec<String>,
+    /// Other `-X` options, as `name` or `name=value`.
+    pub xoptions: Vec<String>,
+    /// A fixed hash seed (as `PYTHONHASHSEED`); 0 turns randomization off.
+    pub hash_seed: Option<u32>,
+}
+
+impl Default for PythonOptions {
+    fn default() -> PythonOptions {
+        PythonOptions {
+            optimize: 0,
+            unbuffered: false,
+            utf8_mode: true,
+            dev_mode: false,
+            warnings: Vec::new(),
+            xoptions: Vec::new(),
+            hash_seed: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -110,6 +146,7 @@ mod tests {
                 Native { name: "_ssl.so".into(), kind: NativeKind::Extension { module: "_ssl".into() } },
             ],
             hashes: BTreeMap::from([("__main__.pyc".into(), "ab".into())]),
+            options: PythonOptions { optimize: 2, warnings: vec!["error".into()], ..Default::default() },
         }
     }
 

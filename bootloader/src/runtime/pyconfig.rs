@@ -12,6 +12,14 @@ pub struct ConfigLayout {
     pub size: usize,
     pub isolated: usize,
     pub use_environment: usize,
+    pub dev_mode: usize,
+    pub use_hash_seed: usize,
+    /// An `unsigned long`.
+    pub hash_seed: usize,
+    pub xoptions: usize,
+    pub warnoptions: usize,
+    pub optimization_level: usize,
+    pub buffered_stdio: usize,
     pub install_signal_handlers: usize,
     pub parse_argv: usize,
     pub program_name: usize,
@@ -35,6 +43,8 @@ pub struct ConfigLayout {
 
 /// `PyPreConfig.utf8_mode`: the same offset in 3.8 to 3.13 on Linux.
 pub const PRECONFIG_UTF8_MODE: usize = 28;
+/// `PyPreConfig.dev_mode`, likewise.
+pub const PRECONFIG_DEV_MODE: usize = 32;
 /// `sizeof(PyPreConfig)` on Linux, 3.8 to 3.13.
 pub const PRECONFIG_SIZE: usize = 40;
 
@@ -52,6 +62,13 @@ pub fn layout(major: u32, minor: u32) -> Option<ConfigLayout> {
 }
 
 const V3_8: ConfigLayout = ConfigLayout {
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 120,
+    warnoptions: 136,
+    optimization_level: 168,
+    buffered_stdio: 196,
     size: 360,
     isolated: 4,
     use_environment: 8,
@@ -78,6 +95,13 @@ const V3_8: ConfigLayout = ConfigLayout {
 const V3_9: ConfigLayout = ConfigLayout { size: 392, init_main: 364, ..V3_8 };
 
 const V3_10: ConfigLayout = ConfigLayout {
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 120,
+    warnoptions: 136,
+    optimization_level: 172,
+    buffered_stdio: 200,
     size: 392,
     isolated: 4,
     use_environment: 8,
@@ -102,6 +126,13 @@ const V3_10: ConfigLayout = ConfigLayout {
 };
 
 const V3_11: ConfigLayout = ConfigLayout {
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 136,
+    warnoptions: 152,
+    optimization_level: 188,
+    buffered_stdio: 216,
     size: 424,
     isolated: 4,
     use_environment: 8,
@@ -126,6 +157,13 @@ const V3_11: ConfigLayout = ConfigLayout {
 };
 
 const V3_12: ConfigLayout = ConfigLayout {
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 144,
+    warnoptions: 160,
+    optimization_level: 196,
+    buffered_stdio: 224,
     size: 432,
     isolated: 4,
     use_environment: 8,

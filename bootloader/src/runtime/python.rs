@@ -8,6 +8,7 @@ use super::loader::Library;
 use super::natives::Natives;
 use super::pyconfig::{self, ConfigLayout};
 use super::Failure;
+use pybundle_bootloader::manifest::PythonOptions;
 use std::ffi::{c_char, c_int, c_void, CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -130,10 +131,12 @@ impl Api {
             Launch::App | Launch::MultiprocessingChild => args,
         };
         unsafe {
-            self.pre_initialize();
+            let options = &bundle.manifest().options;
+            self.pre_initialize(options);
             let mut config = StructBuffer::new(layout.size);
             (self.PyConfig_InitIsolatedConfig)(config.ptr());
             self.configure(&mut config, &layout, bundle.path(), &argv)?;
+            self.apply_options(&mut config, &layout, options)?;
             self.check((self.Py_InitializeFromConfig)(config.ptr()));
             (self.PyConfig_Clear)(config.ptr());
             boot::install(self, natives)?;
@@ -203,11 +206,13 @@ impl Api {
         exit_code
     }
 
-    /// UTF-8 mode on, environment ignored, before anything is decoded.
-    unsafe fn pre_initialize(&self) {
+    /// UTF-8 mode (unless turned off), environment ignored, before anything
+    /// is decoded.
+    unsafe fn pre_initialize(&self, options: &PythonOptions) {
         let mut pre = StructBuffer::new(pyconfig::PRECONFIG_SIZE);
         (self.PyPreConfig_InitIsolatedConfig)(pre.ptr());
-        pre.set_int(pyconfig::PRECONFIG_UTF8_MODE, 1);
+        pre.set_int(pyconfig::PRECONFIG_UTF8_MODE, options.utf8_mode.into());
+        pre.set_int(pyconfig::PRECONFIG_DEV_MODE, options.dev_mode.into());
         self.check((self.Py_PreInitialize)(pre.ptr()));
     }
 
@@ -240,17 +245,41 @@ impl Api {
             self.check((self.PyConfig_SetBytesString)(config.ptr(), config.field(offset), home.as_ptr()));
         }
         config.set_int(l.module_search_paths_set, 1);
-        let wide = (self.Py_DecodeLocale)(exe_bytes.as_ptr(), std::ptr::null_mut());
-        if wide.is_null() {
-            return Err(Failure::new(format!("cannot decode the path {}", exe.display())));
-        }
-        self.check((self.PyWideStringList_Append)(config.field(l.module_search_paths), wide));
-        (self.PyMem_RawFree)(wide.cast());
+        self.append_wide(config.field(l.module_search_paths), exe.as_os_str().as_bytes())?;
 
         let args: Vec<CString> = args.iter().map(|a| CString::new(a.as_bytes()).unwrap_or_default()).collect();
         let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr().cast_mut()).collect();
         argv.push(std::ptr::null_mut());
         self.check((self.PyConfig_SetBytesArgv)(config.ptr(), args.len() as isize, argv.as_ptr()));
+        Ok(())
+    }
+
+    /// The interpreter flags chosen at build time.
+    unsafe fn apply_options(&self, config: &mut StructBuffer, l: &ConfigLayout, options: &PythonOptions) -> Result<(), Failure> {
+        config.set_int(l.optimization_level, options.optimize.into());
+        config.set_int(l.buffered_stdio, (!options.unbuffered).into());
+        config.set_int(l.dev_mode, options.dev_mode.into());
+        if let Some(seed) = options.hash_seed {
+            config.set_int(l.use_hash_seed, 1);
+            config.field::<std::ffi::c_ulong>(l.hash_seed).write(seed.into());
+        }
+        for (offset, items) in [(l.warnoptions, &options.warnings), (l.xoptions, &options.xoptions)] {
+            for item in items {
+                self.append_wide(config.field(offset), item.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends to a `PyWideStringList` field.
+    unsafe fn append_wide(&self, list: *mut c_void, text: &[u8]) -> Result<(), Failure> {
+        let text = c_string(text)?;
+        let wide = (self.Py_DecodeLocale)(text.as_ptr(), std::ptr::null_mut());
+        if wide.is_null() {
+            return Err(Failure::new(format!("cannot decode {}", text.to_string_lossy())));
+        }
+        self.check((self.PyWideStringList_Append)(list, wide));
+        (self.PyMem_RawFree)(wide.cast());
         Ok(())
     }
 
