@@ -6,9 +6,10 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (target triple, file name of the built stub, name of the embedded file).
-const TARGETS: &[(&str, &str, &str)] =
-    &[("x86_64-unknown-linux-gnu", "pybundle-stub", "stub-x86_64-linux")];
+/// (target triple, file name of the built stub, name of the embedded file,
+/// whether the packer is useless without it).
+const TARGETS: &[(&str, &str, &str, bool)] =
+    &[("x86_64-unknown-linux-gnu", "pybundle-stub", "stub-x86_64-linux", true)];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -17,13 +18,14 @@ fn main() {
         println!("cargo:rerun-if-changed={}", manifest_dir.join(path).display());
     }
     let mut table = String::new();
-    for (triple, binary, embedded) in TARGETS {
+    for (triple, binary, embedded, required) in TARGETS {
         let dest = out_dir.join(embedded);
         match build_stub(&manifest_dir, &out_dir, triple, binary, &dest) {
             Ok(()) => table.push_str(&format!(
                 "(\"{triple}\", Some(include_bytes!(r\"{}\") as &[u8])),\n",
                 dest.display()
             )),
+            Err(why) if *required => panic!("cannot build the pybundle stub for {triple}: {why}"),
             Err(why) => {
                 println!("cargo:warning=no pybundle stub for {triple}: {why}");
                 table.push_str(&format!("(\"{triple}\", None),\n"));

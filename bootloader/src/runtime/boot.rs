@@ -3,7 +3,7 @@
 //! from the archive (which may already need an extension module, `zlib`).
 
 use super::natives::Natives;
-use super::python::{Api, PyObject};
+use super::python::{Api, PyObject, PY_FILE_INPUT};
 use super::Failure;
 use pybundle_bootloader::manifest::NativeKind;
 use std::ffi::{c_char, CString};
@@ -30,7 +30,7 @@ pub unsafe fn install(api: &Api, natives: &Natives) -> Result<(), Failure> {
     let code = (api.Py_CompileString)(
         BOOT_SOURCE.as_ptr().cast::<c_char>(),
         c"<pybundle boot>".as_ptr(),
-        257, // Py_file_input
+        PY_FILE_INPUT,
     );
     let result = if code.is_null() { code } else { (api.PyEval_EvalCode)(code, globals, globals) };
     if result.is_null() {

@@ -10,7 +10,6 @@ mod launch;
 mod loader;
 mod memfd;
 mod natives;
-mod pyconfig;
 mod python;
 
 pub use failure::Failure;
@@ -28,6 +27,5 @@ pub fn run() -> Result<i32, Failure> {
         Layout::Onefile => natives::onefile(&bundle)?,
     };
     let libpython = loader::load_libraries(&natives, &bundle.manifest().python.libpython)?;
-    let python = python::Api::bind(libpython, bundle.manifest().python.version)?;
-    python.run(&bundle, &natives)
+    python::run(libpython, &bundle, &natives)
 }

@@ -22,6 +22,7 @@ pub struct ConfigLayout {
     pub buffered_stdio: usize,
     pub install_signal_handlers: usize,
     pub parse_argv: usize,
+    pub argv: usize,
     pub program_name: usize,
     pub site_import: usize,
     pub write_bytecode: usize,
@@ -62,6 +63,7 @@ pub fn layout(major: u32, minor: u32) -> Option<ConfigLayout> {
 }
 
 const V3_8: ConfigLayout = ConfigLayout {
+    argv: 96,
     dev_mode: 12,
     use_hash_seed: 20,
     hash_seed: 24,
@@ -95,6 +97,7 @@ const V3_8: ConfigLayout = ConfigLayout {
 const V3_9: ConfigLayout = ConfigLayout { size: 392, init_main: 364, ..V3_8 };
 
 const V3_10: ConfigLayout = ConfigLayout {
+    argv: 104,
     dev_mode: 12,
     use_hash_seed: 20,
     hash_seed: 24,
@@ -126,6 +129,7 @@ const V3_10: ConfigLayout = ConfigLayout {
 };
 
 const V3_11: ConfigLayout = ConfigLayout {
+    argv: 120,
     dev_mode: 12,
     use_hash_seed: 20,
     hash_seed: 24,
@@ -157,6 +161,7 @@ const V3_11: ConfigLayout = ConfigLayout {
 };
 
 const V3_12: ConfigLayout = ConfigLayout {
+    argv: 128,
     dev_mode: 12,
     use_hash_seed: 20,
     hash_seed: 24,
