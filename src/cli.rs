@@ -43,6 +43,11 @@ pub struct Cli {
     #[arg(long, value_name = "N")]
     pub hash_seed: Option<u32>,
 
+    /// Require at least this glibc (as 2.36) where the bundle runs, even if
+    /// no bundled file needs it; the bundle refuses older systems.
+    #[arg(long, value_name = "X.Y", value_parser = parse_glibc)]
+    pub glibc_floor: Option<(u32, u32)>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -58,6 +63,7 @@ pub struct Options {
     pub distpath: PathBuf,
     pub python_options: Vec<String>,
     pub hash_seed: Option<u32>,
+    pub glibc_floor: Option<(u32, u32)>,
     pub quiet: bool,
 }
 
@@ -71,7 +77,13 @@ impl Cli {
             distpath: self.distpath.clone(),
             python_options: self.python_options.clone(),
             hash_seed: self.hash_seed,
+            glibc_floor: self.glibc_floor,
             quiet: self.quiet,
         }
     }
+}
+
+fn parse_glibc(text: &str) -> Result<(u32, u32), String> {
+    pybundle_bootloader::manifest::parse_version_pair(text)
+        .ok_or_else(|| format!("{text:?} is not a glibc version like 2.36"))
 }

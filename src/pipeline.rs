@@ -78,7 +78,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let extensions = stdlib::extension_modules(&python)?;
     let natives = collect::collect(&python, &extensions)?;
     let stub_floor = crate::elf::glibc_floor(stub)?;
-    let glibc_floor = natives.glibc_floor.max(stub_floor);
+    let glibc_floor = natives.glibc_floor.max(stub_floor).max(options.glibc_floor);
     for entry in natives.entries {
         plan.push(entry);
     }
