@@ -9,7 +9,7 @@ use support::*;
 
 #[test]
 fn help_lists_the_options() {
-    let out = run(&mut pybundle().arg("--help"));
+    let out = run(pybundle().arg("--help"));
     assert_exit(&out, 0);
     for opt in ["--onefile", "--onedir", "--name", "--python", "--distpath", "--quiet", "--version"] {
         assert!(out.stdout.contains(opt), "--help does not mention {opt}\n{out}");
@@ -18,7 +18,7 @@ fn help_lists_the_options() {
 
 #[test]
 fn version_prints_the_version() {
-    let out = run(&mut pybundle().arg("--version"));
+    let out = run(pybundle().arg("--version"));
     assert_exit(&out, 0);
     assert!(out.stdout.contains(env!("CARGO_PKG_VERSION")), "{out}");
 }

@@ -9,7 +9,6 @@
 pub mod root;
 
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::OsStr;
 use std::fmt;
 use std::fs;
 use std::io::Read;
@@ -701,6 +700,3 @@ pub fn inventory(dir: &Path) -> BTreeMap<PathBuf, u64> {
     m
 }
 
-pub fn os(s: &str) -> &OsStr {
-    OsStr::new(s)
-}
