@@ -96,10 +96,11 @@ fn no_memfd_in_root(app: App) {
         let mode = fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "cache dir {} has mode {mode:o}", cache.display());
         let first = inventory(&cache);
-        assert!(
-            first.keys().any(|p| p.to_string_lossy().contains("libpython3.11")),
-            "the cache holds no libpython: {first:?}"
-        );
+        let elf_files = first
+            .keys()
+            .filter(|p| fs::read(cache.join(p)).map(|b| b.starts_with(b"\x7fELF")).unwrap_or(false))
+            .count();
+        assert!(elf_files > 0, "the cache holds no native library: {first:?}");
 
         check_app_output(app, &run_in_root(RootKind::Writable, &exe, args_for(app), &env));
         let second = inventory(&cache);
