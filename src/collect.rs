@@ -3,7 +3,7 @@
 //! loader), minus the glibc core; plus libgcc_s, which glibc itself loads
 //! when a thread exits. Each is stripped of debug data.
 
-use crate::elf::{self, Resolver};
+use crate::elf::{self, NativeLib, Resolver};
 use crate::plan::Entry;
 use crate::probe::Interpreter;
 use crate::stdlib::ExtensionModule;
@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use pybundle_bootloader::layout::LIB_DIR;
 use pybundle_bootloader::manifest::NativeKind;
 use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// glibc loads this at `pthread_exit`; without it, a thread exiting in a
@@ -21,6 +22,9 @@ const LIBGCC_S: &str = "libgcc_s.so.1";
 /// dependents; extension modules after), and the newest glibc they need.
 pub struct Natives {
     pub entries: Vec<Entry>,
+    /// For each entry (by archive name): the bundled libraries it needs,
+    /// directly or not, in load order.
+    pub needs: BTreeMap<String, Vec<String>>,
     pub libpython_name: String,
     pub glibc_floor: Option<(u32, u32)>,
 }
@@ -38,6 +42,7 @@ pub fn collect(python: &Interpreter, extensions: &[ExtensionModule]) -> Result<N
             None => (lib.path.clone(), format!("{LIB_DIR}/{}", lib.soname), NativeKind::Library),
         })
         .collect();
+    let needs = library_needs(&closure, &planned);
     let libpython_name = planned
         .iter()
         .find(|(path, ..)| *path == python.libpython)
@@ -58,7 +63,38 @@ pub fn collect(python: &Interpreter, extensions: &[ExtensionModule]) -> Result<N
         .map(|(entry, _)| entry)
         .partition(|e| matches!(e.kind, crate::plan::Kind::Native(NativeKind::Library)));
     libraries.extend(extensions);
-    Ok(Natives { entries: libraries, libpython_name, glibc_floor })
+    Ok(Natives { entries: libraries, needs, libpython_name, glibc_floor })
+}
+
+/// What each object needs, from the closure's "needed by" edges: every
+/// library reachable from it, in the closure's (load) order.
+fn library_needs(closure: &[NativeLib], planned: &[(PathBuf, String, NativeKind)]) -> BTreeMap<String, Vec<String>> {
+    let index: HashMap<&str, usize> = closure.iter().enumerate().map(|(i, lib)| (lib.soname.as_str(), i)).collect();
+    let mut direct: Vec<Vec<usize>> = vec![Vec::new(); closure.len()];
+    for (needed, lib) in closure.iter().enumerate() {
+        for dependent in &lib.needed_by {
+            if let Some(&d) = index.get(dependent.as_str()) {
+                direct[d].push(needed);
+            }
+        }
+    }
+    let mut needs = BTreeMap::new();
+    for (i, (_, name, _)) in planned.iter().enumerate() {
+        let mut reached = BTreeSet::new();
+        let mut stack = direct[i].clone();
+        while let Some(next) = stack.pop() {
+            if reached.insert(next) {
+                stack.extend(&direct[next]);
+            }
+        }
+        let libraries = reached
+            .into_iter()
+            .filter(|&r| planned[r].2 == NativeKind::Library)
+            .map(|r| planned[r].1.clone())
+            .collect();
+        needs.insert(name.clone(), libraries);
+    }
+    needs
 }
 
 fn read_stripped(path: &Path) -> Result<Vec<u8>> {

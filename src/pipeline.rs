@@ -76,17 +76,18 @@ pub fn build(options: &Options) -> Result<Built> {
 
     progress.step("collecting native libraries");
     let extensions = stdlib::extension_modules(&python)?;
-    let natives = collect::collect(&python, &extensions)?;
+    let collect::Natives { entries: native_entries, needs, libpython_name, glibc_floor } =
+        collect::collect(&python, &extensions)?;
     let stub_floor = crate::elf::glibc_floor(stub)?;
-    let glibc_floor = natives.glibc_floor.max(stub_floor).max(options.glibc_floor);
-    for entry in natives.entries {
+    let glibc_floor = glibc_floor.max(stub_floor).max(options.glibc_floor);
+    for entry in native_entries {
         plan.push(entry);
     }
 
     let layout = if options.onefile { Layout::Onefile } else { Layout::Onedir };
     let manifest = Manifest {
         format: manifest::FORMAT,
-        python: PythonInfo { version: python.version, libpython: natives.libpython_name },
+        python: PythonInfo { version: python.version, libpython: libpython_name },
         entry: layout::MAIN_MODULE.to_string(),
         layout,
         glibc_floor: glibc_floor.map(|(major, minor)| format!("{major}.{minor}")),
@@ -98,6 +99,7 @@ pub fn build(options: &Options) -> Result<Built> {
                     crate::plan::Kind::Native(kind) => kind.clone(),
                     _ => NativeKind::Library,
                 },
+                needs: needs.get(&e.name).cloned().unwrap_or_default(),
             })
             .collect(),
         hashes: plan.entries.iter().map(|e| (e.name.clone(), e.hash())).collect(),

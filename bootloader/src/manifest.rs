@@ -81,6 +81,9 @@ pub struct Native {
     pub name: String,
     #[serde(flatten)]
     pub kind: NativeKind,
+    /// The bundled libraries this one needs, directly or not, in load order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -111,9 +114,24 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// The natives that are shared libraries, in load order.
-    pub fn libraries(&self) -> impl Iterator<Item = &Native> {
-        self.natives.iter().filter(|n| n.kind == NativeKind::Library)
+    pub fn native(&self, name: &str) -> Option<&Native> {
+        self.natives.iter().find(|n| n.name == name)
+    }
+
+    /// The libraries loaded before Python starts: libpython and what it
+    /// needs, and libgcc_s (which glibc loads by name when a thread exits).
+    pub fn startup_libraries(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .natives
+            .iter()
+            .filter(|n| n.kind == NativeKind::Library && n.name.ends_with("/libgcc_s.so.1"))
+            .map(|n| n.name.as_str())
+            .collect();
+        if let Some(python) = self.native(&self.python.libpython) {
+            names.extend(python.needs.iter().map(String::as_str).filter(|n| !names.contains(n)).collect::<Vec<_>>());
+            names.push(&python.name);
+        }
+        names
     }
 
     /// Parsed glibc floor as (major, minor).
@@ -142,8 +160,12 @@ mod tests {
             layout: Layout::Onefile,
             glibc_floor: Some("2.34".into()),
             natives: vec![
-                Native { name: ".pybundle/lib/libpython3.11.so.1.0".into(), kind: NativeKind::Library },
-                Native { name: "_ssl.so".into(), kind: NativeKind::Extension { module: "_ssl".into() } },
+                Native { name: ".pybundle/lib/libpython3.11.so.1.0".into(), kind: NativeKind::Library, needs: vec![] },
+                Native {
+                    name: "_ssl.so".into(),
+                    kind: NativeKind::Extension { module: "_ssl".into() },
+                    needs: vec![".pybundle/lib/libssl.so.3".into()],
+                },
             ],
             hashes: BTreeMap::from([("__main__.pyc".into(), "ab".into())]),
             options: PythonOptions { optimize: 2, warnings: vec!["error".into()], ..Default::default() },
@@ -154,7 +176,7 @@ mod tests {
     fn round_trips_through_json() {
         let m = sample();
         assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
-        assert_eq!(m.libraries().count(), 1);
+        assert_eq!(m.startup_libraries(), [".pybundle/lib/libpython3.11.so.1.0"]);
         assert_eq!(m.glibc_floor(), Some((2, 34)));
     }
 

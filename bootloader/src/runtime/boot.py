@@ -1,23 +1,24 @@
 # Start-up code of a pybundle bundle. It runs once the interpreter's core is
 # up (built-in and frozen modules only) and before anything is imported from
-# the archive. The stub binds `extensions`: module name -> loadable path of
-# each bundled extension module.
+# the archive. The stub binds `extension_modules` (the names of the bundled
+# extension modules) and `load_extension(name)`, which makes one loadable and
+# returns its path.
 import sys
 import _imp
 from _frozen_importlib import ModuleSpec
 
 
 class BundledExtensionFinder:
-    """Imports the bundle's extension modules from their native paths."""
+    """Imports the bundle's extension modules from their native files."""
 
-    def __init__(self, paths):
-        self._paths = paths
+    def __init__(self, names, load):
+        self._names = frozenset(names)
+        self._load = load
 
     def find_spec(self, fullname, path=None, target=None):
-        origin = self._paths.get(fullname)
-        if origin is None:
+        if fullname not in self._names:
             return None
-        spec = ModuleSpec(fullname, self, origin=origin)
+        spec = ModuleSpec(fullname, self, origin=self._load(fullname))
         spec.has_location = True
         return spec
 
@@ -28,5 +29,5 @@ class BundledExtensionFinder:
         _imp.exec_dynamic(module)
 
 
-sys.meta_path.append(BundledExtensionFinder(extensions))
+sys.meta_path.append(BundledExtensionFinder(extension_modules, load_extension))
 sys.frozen = True

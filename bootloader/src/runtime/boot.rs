@@ -1,43 +1,89 @@
 //! Runs `boot.py` between the interpreter's core and main initialization:
 //! after the built-in import machinery exists, before anything is imported
 //! from the archive (which may already need an extension module, `zlib`).
+//! It gives boot.py `load_extension(name)`, a function of the stub that makes
+//! an extension module loadable (loading its libraries first) and returns
+//! its path.
 
-use super::natives::Natives;
+use super::natives::NativeStore;
 use super::python::{Api, PyObject, PY_FILE_INPUT};
 use super::Failure;
-use pybundle_bootloader::manifest::NativeKind;
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::OnceLock;
 
 const BOOT_SOURCE: &str = concat!(include_str!("boot.py"), "\0");
 
-pub unsafe fn install(api: &Api, natives: &Natives) -> Result<(), Failure> {
-    let extensions = (api.PyDict_New)();
-    for item in &natives.items {
-        if let NativeKind::Extension { module } = &item.native.kind {
-            let key = utf8(api, module.as_bytes());
-            let value = utf8(api, item.path.as_os_str().as_bytes());
-            (api.PyDict_SetItem)(extensions, key, value);
-            (api.Py_DecRef)(key);
-            (api.Py_DecRef)(value);
-        }
+/// What `load_extension` works with; set once before boot.py runs.
+static CONTEXT: OnceLock<(&'static Api, &'static NativeStore)> = OnceLock::new();
+
+/// CPython's `PyMethodDef`.
+#[repr(C)]
+struct MethodDef {
+    name: *const c_char,
+    function: unsafe extern "C" fn(*mut PyObject, *mut PyObject) -> *mut PyObject,
+    flags: c_int,
+    doc: *const c_char,
+}
+
+// SAFETY: the definition is immutable and only read by CPython.
+unsafe impl Sync for MethodDef {}
+
+/// `METH_O`: the function takes exactly one argument.
+const METH_O: c_int = 0x0008;
+
+static LOAD_EXTENSION: MethodDef = MethodDef {
+    name: c"load_extension".as_ptr(),
+    function: load_extension,
+    flags: METH_O,
+    doc: std::ptr::null(),
+};
+
+pub unsafe fn install(api: &'static Api, store: &'static NativeStore) -> Result<(), Failure> {
+    let _ = CONTEXT.set((api, store));
+    let names = (api.PyList_New)(0);
+    for module in store.extension_modules() {
+        let name = utf8(api, module.as_bytes());
+        (api.PyList_Append)(names, name);
+        (api.Py_DecRef)(name);
     }
+    let function = (api.PyCFunction_NewEx)(std::ptr::from_ref(&LOAD_EXTENSION).cast_mut().cast(), std::ptr::null_mut(), std::ptr::null_mut());
     let globals = (api.PyDict_New)();
     let builtins = (api.PyImport_ImportModule)(c"builtins".as_ptr());
     (api.PyDict_SetItemString)(globals, c"__builtins__".as_ptr(), builtins);
     (api.PyDict_SetItemString)(globals, c"__name__".as_ptr(), utf8(api, b"pybundle_boot"));
-    (api.PyDict_SetItemString)(globals, c"extensions".as_ptr(), extensions);
-    let code = (api.Py_CompileString)(
-        BOOT_SOURCE.as_ptr().cast::<c_char>(),
-        c"<pybundle boot>".as_ptr(),
-        PY_FILE_INPUT,
-    );
+    (api.PyDict_SetItemString)(globals, c"extension_modules".as_ptr(), names);
+    (api.PyDict_SetItemString)(globals, c"load_extension".as_ptr(), function);
+    let code = (api.Py_CompileString)(BOOT_SOURCE.as_ptr().cast::<c_char>(), c"<pybundle boot>".as_ptr(), PY_FILE_INPUT);
     let result = if code.is_null() { code } else { (api.PyEval_EvalCode)(code, globals, globals) };
     if result.is_null() {
         (api.PyErr_Print)();
         return Err(Failure::new("the bundle's start-up code failed (see the traceback above)"));
     }
     Ok(())
+}
+
+/// `load_extension(name: str) -> str`. A damaged bundle ends the process
+/// with one line, as at start-up: the app must not run on damaged code.
+unsafe extern "C" fn load_extension(_module: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
+    let (api, store) = CONTEXT.get().expect("boot context is set before boot.py runs");
+    let name = (api.PyUnicode_AsUTF8)(name);
+    if name.is_null() {
+        return std::ptr::null_mut();
+    }
+    let name = CStr::from_ptr(name).to_string_lossy();
+    match store.extension(&name) {
+        Ok(Some(path)) => utf8(api, path.as_os_str().as_bytes()),
+        Ok(None) => {
+            let failure = Failure::damaged(store.bundle_path(), format!("extension module {name} is not in the manifest"));
+            eprintln!("pybundle: {failure}");
+            std::process::exit(failure.exit_code());
+        }
+        Err(failure) => {
+            eprintln!("pybundle: {failure}");
+            std::process::exit(failure.exit_code());
+        }
+    }
 }
 
 pub unsafe fn utf8(api: &Api, bytes: &[u8]) -> *mut PyObject {

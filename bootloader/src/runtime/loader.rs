@@ -1,9 +1,7 @@
-//! Loads the bundle's shared libraries in dependency order, so that every
-//! later DT_NEEDED lookup finds an already loaded library by its SONAME.
+//! Opening shared libraries with the dynamic loader. Libraries are loaded in
+//! dependency order, so each later DT_NEEDED lookup finds an already loaded
+//! library by its SONAME.
 
-use super::natives::Natives;
-use super::Failure;
-use pybundle_bootloader::manifest::NativeKind;
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -11,6 +9,9 @@ use std::path::Path;
 /// A handle from `dlopen`, never closed.
 #[derive(Clone, Copy)]
 pub struct Library(*mut libc::c_void);
+
+// SAFETY: a dlopen handle may be used from any thread.
+unsafe impl Send for Library {}
 
 impl Library {
     /// The address of `symbol`, or `None`.
@@ -20,26 +21,12 @@ impl Library {
     }
 }
 
-/// Loads every library of the bundle and returns libpython's handle.
-pub fn load_libraries(natives: &Natives, libpython: &str) -> Result<Library, Failure> {
-    let mut python = None;
-    for item in natives.items.iter().filter(|i| i.native.kind == NativeKind::Library) {
-        let is_python = item.native.name == libpython;
-        // libpython's symbols must be global: extension modules use them
-        // without naming libpython in their DT_NEEDED.
-        let scope = if is_python { libc::RTLD_GLOBAL } else { libc::RTLD_LOCAL };
-        let library = open(&item.path, libc::RTLD_LAZY | scope)
-            .map_err(|e| Failure::new(format!("cannot load {}: {e}", item.native.name)))?;
-        if is_python {
-            python = Some(library);
-        }
-    }
-    python.ok_or_else(|| Failure::new(format!("the bundle does not contain {libpython}")))
-}
-
-fn open(path: &Path, flags: libc::c_int) -> Result<Library, String> {
+/// Loads the library at `path`. libpython's symbols must be global: extension
+/// modules use them without naming libpython in their DT_NEEDED.
+pub fn open(path: &Path, global: bool) -> Result<Library, String> {
+    let scope = if global { libc::RTLD_GLOBAL } else { libc::RTLD_LOCAL };
     let cpath = CString::new(path.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
-    let handle = unsafe { libc::dlopen(cpath.as_ptr(), flags) };
+    let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_LAZY | scope) };
     if handle.is_null() {
         let error = unsafe { libc::dlerror() };
         let text = if error.is_null() {

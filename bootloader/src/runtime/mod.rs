@@ -15,17 +15,15 @@ mod python;
 pub use failure::Failure;
 
 use bundle::Bundle;
-use pybundle_bootloader::manifest::Layout;
+use natives::NativeStore;
 
 /// Runs the bundled application and returns its exit code.
 pub fn run() -> Result<i32, Failure> {
     let exe = bundle::own_executable()?;
-    let bundle = Bundle::open(&exe)?;
+    // Both live as long as the process: the interpreter keeps using them.
+    let bundle: &'static Bundle = Box::leak(Box::new(Bundle::open(&exe)?));
     glibc::check_floor(bundle.manifest())?;
-    let natives = match bundle.manifest().layout {
-        Layout::Onedir => natives::onedir(&bundle)?,
-        Layout::Onefile => natives::onefile(&bundle)?,
-    };
-    let libpython = loader::load_libraries(&natives, &bundle.manifest().python.libpython)?;
-    python::run(libpython, &bundle, &natives)
+    let natives: &'static NativeStore = Box::leak(Box::new(NativeStore::open(bundle)?));
+    let libpython = natives.load_startup()?;
+    python::run(libpython, bundle, natives)
 }

@@ -12,7 +12,7 @@ use super::boot;
 use super::bundle::Bundle;
 use super::launch::{self, Launch};
 use super::loader::Library;
-use super::natives::Natives;
+use super::natives::NativeStore;
 use super::Failure;
 use init_config::InitConfig;
 use std::ffi::{c_char, c_int, c_void, CString, OsString};
@@ -42,7 +42,6 @@ symbol_table!(
         PyEval_EvalCode: fn(*mut PyObject, *mut PyObject, *mut PyObject) -> *mut PyObject;
         PyDict_New: fn() -> *mut PyObject;
         PyDict_SetItemString: fn(*mut PyObject, *const c_char, *mut PyObject) -> c_int;
-        PyDict_SetItem: fn(*mut PyObject, *mut PyObject, *mut PyObject) -> c_int;
         PyUnicode_DecodeUTF8: fn(*const c_char, isize, *const c_char) -> *mut PyObject;
         PyImport_ImportModule: fn(*const c_char) -> *mut PyObject;
         PyImport_AddModule: fn(*const c_char) -> *mut PyObject;
@@ -52,12 +51,16 @@ symbol_table!(
         PyErr_ExceptionMatches: fn(*mut PyObject) -> c_int;
         Py_DecRef: fn(*mut PyObject);
         Py_FinalizeEx: fn() -> c_int;
+        PyList_New: fn(isize) -> *mut PyObject;
+        PyList_Append: fn(*mut PyObject, *mut PyObject) -> c_int;
+        PyCFunction_NewEx: fn(*mut c_void, *mut PyObject, *mut PyObject) -> *mut PyObject;
+        PyUnicode_AsUTF8: fn(*mut PyObject) -> *const c_char;
     }
 );
 
 /// Initializes Python for the bundle and runs what this start is for;
 /// returns the exit code.
-pub fn run(library: Library, bundle: &Bundle, natives: &Natives) -> Result<i32, Failure> {
+pub fn run(library: Library, bundle: &'static Bundle, natives: &'static NativeStore) -> Result<i32, Failure> {
     let manifest = bundle.manifest();
     let (major, minor, _) = manifest.python.version;
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -76,25 +79,25 @@ pub fn run(library: Library, bundle: &Bundle, natives: &Natives) -> Result<i32, 
         settings::configure(&mut config, bundle.path(), &argv, options)?;
         config.initialize();
     }
-    let api = Api::bind(&library)?;
+    let api: &'static Api = Box::leak(Box::new(Api::bind(&library)?));
     let keyboard_interrupt = library
         .symbol(c"PyExc_KeyboardInterrupt")
         .ok_or_else(|| Failure::new("the bundled libpython has no PyExc_KeyboardInterrupt"))?;
     unsafe {
-        boot::install(&api, natives)?;
+        boot::install(api, natives)?;
         let status = (api._Py_InitializeMain)();
         if (api.PyStatus_Exception)(status) != 0 {
             (api.Py_ExitStatusException)(status);
         }
         let code = match &launch {
-            Launch::App => app_code(&api, bundle)?,
-            Launch::MultiprocessingChild => compile(&api, launch::CHILD_SOURCE, "<pybundle multiprocessing>")?,
-            Launch::Command { code, .. } => compile(&api, code, "<string>")?,
+            Launch::App => app_code(api, bundle)?,
+            Launch::MultiprocessingChild => compile(api, launch::CHILD_SOURCE, "<pybundle multiprocessing>")?,
+            Launch::Command { code, .. } => compile(api, code, "<string>")?,
         };
         // SAFETY: the symbol is a `PyObject *` variable set when libpython loaded.
         let keyboard_interrupt = *keyboard_interrupt.cast::<*mut PyObject>();
         let file = matches!(launch, Launch::App).then(|| bundle.path());
-        Ok(run_main(&api, code, file, keyboard_interrupt))
+        Ok(run_main(api, code, file, keyboard_interrupt))
     }
 }
 
