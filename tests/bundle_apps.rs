@@ -108,6 +108,28 @@ fn no_memfd_in_root(app: App) {
     });
 }
 
+/// Without /proc there is no `/proc/self/fd/N` to dlopen: a onefile bundle
+/// falls back to its cache directory; onedir needs neither.
+fn without_proc_in_root(app: App, mode: Mode) {
+    require_root();
+    for_each_python(|py| {
+        let b = shared_build(app, mode, py);
+        let work = RootWork::new(&format!("{app:?}-{mode:?}-noproc").to_lowercase());
+        let exe = work.install(b);
+        let home_inside = format!("{}/home", work.inside);
+        let home = work.host.join("home");
+        fs::create_dir(&home).unwrap();
+        let env = [("PATH", "/usr/bin:/bin"), ("HOME", home_inside.as_str())];
+        check_app_output(app, &run_in_root(RootKind::WritableNoProc, &exe, args_for(app), &env));
+        if mode == Mode::Onefile {
+            assert!(
+                !inventory(&home.join(".cache/pybundle")).is_empty(),
+                "without /proc the onefile bundle should have used $HOME/.cache/pybundle"
+            );
+        }
+    });
+}
+
 #[test]
 fn hello_onefile_direct() {
     direct(App::Hello, Mode::Onefile);
@@ -138,6 +160,15 @@ fn hello_onefile_no_memfd_in_root() {
 }
 
 #[test]
+fn hello_onefile_without_proc_in_root() {
+    without_proc_in_root(App::Hello, Mode::Onefile);
+}
+#[test]
+fn hello_onedir_without_proc_in_root() {
+    without_proc_in_root(App::Hello, Mode::Onedir);
+}
+
+#[test]
 fn stdlib_onefile_direct() {
     direct(App::Stdlib, Mode::Onefile);
 }
@@ -164,6 +195,11 @@ fn stdlib_onedir_in_readonly_root() {
 #[test]
 fn stdlib_onefile_no_memfd_in_root() {
     no_memfd_in_root(App::Stdlib);
+}
+
+#[test]
+fn stdlib_onefile_without_proc_in_root() {
+    without_proc_in_root(App::Stdlib, Mode::Onefile);
 }
 
 #[test]

@@ -64,6 +64,15 @@ fn root_cannot_run_host_python() {
 }
 
 #[test]
+fn root_without_proc_has_no_proc() {
+    require_root();
+    let work = RootWork::new("probe-noproc");
+    let cat = work.install_file(&host_cat(), "cat");
+    let out = run_in_root(RootKind::WritableNoProc, &cat, &["/proc/self/mounts"], ROOT_ENV);
+    assert!(out.code() != Some(0), "/proc is mounted\n{out}");
+}
+
+#[test]
 fn readonly_root_is_read_only() {
     require_root();
     let work = RootWork::new("probe-cat-ro");

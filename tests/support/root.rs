@@ -290,6 +290,8 @@ pub enum RootKind {
     Writable,
     /// The root bind-mounted read-only: no writable /tmp or anything else.
     ReadOnly,
+    /// The writable root without /proc mounted.
+    WritableNoProc,
 }
 
 // $1 mount, $2 chroot, $3 the root, $4 env; then `VAR=value`... for the
@@ -299,6 +301,13 @@ const ENTER_WRITABLE: &str = r#"set -eu
 M=$1 C=$2 R=$3 E=$4
 shift 4
 "$M" -t proc proc "$R/proc"
+"$M" --rbind /dev "$R/dev"
+exec "$E" -i "$@"
+"#;
+
+const ENTER_WRITABLE_NO_PROC: &str = r#"set -eu
+M=$1 C=$2 R=$3 E=$4
+shift 4
 "$M" --rbind /dev "$R/dev"
 exec "$E" -i "$@"
 "#;
@@ -328,6 +337,7 @@ pub fn root_command(kind: RootKind, exe: &str, args: &[&str], env: &[(&str, &str
         .arg(match kind {
             RootKind::Writable => ENTER_WRITABLE,
             RootKind::ReadOnly => ENTER_READONLY,
+            RootKind::WritableNoProc => ENTER_WRITABLE_NO_PROC,
         })
         .arg("enter-root")
         .arg(tool("mount"))
