@@ -4,6 +4,7 @@
 //! write` ([`pipeline::build`]); every stage after analysis reads and extends
 //! one [`plan::Plan`].
 
+pub mod analyze;
 pub mod app;
 pub mod build_cache;
 pub mod cli;

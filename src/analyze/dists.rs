@@ -1,0 +1,256 @@
+//! Installed distributions: which one installed a module, found through
+//! the `*.dist-info/RECORD` files of the module's search path entry (read
+//! once per entry), and each reached distribution's files and modules.
+
+use super::resolve::Listings;
+use super::rules::is_test_dir;
+use super::Distribution;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// One `*.dist-info` directory and the paths its RECORD lists (relative to
+/// its site directory, `/`-separated, inside it).
+struct Installed {
+    site: PathBuf,
+    dist_info: PathBuf,
+    record: Vec<String>,
+    /// Name and version, read from METADATA when first needed.
+    metadata: OnceCell<(String, String)>,
+}
+
+impl Installed {
+    fn metadata(&self) -> &(String, String) {
+        self.metadata.get_or_init(|| metadata(&self.dist_info))
+    }
+}
+
+/// The distributions of every search path entry looked at so far.
+#[derive(Default)]
+pub struct Sites {
+    indexed: HashMap<PathBuf, HashMap<String, usize>>,
+    installed: Vec<Installed>,
+}
+
+impl Sites {
+    /// The distribution that installed `file`, found in search path entry
+    /// `site`.
+    pub fn owner(&mut self, listings: &mut Listings, site: &Path, file: &Path) -> Option<usize> {
+        let relative = file.strip_prefix(site).ok()?.to_str()?.to_string();
+        if !self.indexed.contains_key(site) {
+            let owners = self.index(listings, site);
+            self.indexed.insert(site.to_path_buf(), owners);
+        }
+        self.indexed.get(site)?.get(&relative).copied()
+    }
+
+    fn index(&mut self, listings: &mut Listings, site: &Path) -> HashMap<String, usize> {
+        let mut owners = HashMap::new();
+        let Some(listing) = listings.get(site) else { return owners };
+        let mut dist_infos: Vec<&String> = listing.dirs.iter().filter(|d| d.ends_with(".dist-info")).collect();
+        dist_infos.sort();
+        for name in dist_infos {
+            let dist_info = site.join(name);
+            let Ok(text) = std::fs::read_to_string(dist_info.join("RECORD")) else { continue };
+            let record: Vec<String> = text.lines().filter_map(record_path).collect();
+            let id = self.installed.len();
+            for path in &record {
+                owners.insert(path.clone(), id);
+            }
+            self.installed.push(Installed { site: site.to_path_buf(), dist_info, record, metadata: OnceCell::new() });
+        }
+        owners
+    }
+
+    /// The dotted names of the modules distribution `id` installed: its
+    /// `.py` files and extension modules (by `extension_stem`) in
+    /// directories named like packages.
+    pub fn module_names(&self, id: usize, extension_stem: impl Fn(&str) -> Option<String>) -> Vec<String> {
+        let mut names = Vec::new();
+        for path in &self.installed[id].record {
+            let (dir, file) = path.rsplit_once('/').map_or(("", path.as_str()), |(d, f)| (d, f));
+            let stem = match file.strip_suffix(".py") {
+                Some("__init__") => None,
+                Some(stem) => Some(stem.to_string()),
+                None => match extension_stem(file) {
+                    Some(stem) if stem == "__init__" => None,
+                    Some(stem) => Some(stem),
+                    None => continue,
+                },
+            };
+            let parts: Vec<&str> =
+                dir.split('/').filter(|p| !p.is_empty()).chain(stem.as_deref()).collect();
+            if !parts.is_empty() && parts.iter().all(|p| super::imports::is_identifier(p)) {
+                names.push(parts.join("."));
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Distribution `id` as the bundle takes it: every file its RECORD
+    /// lists but bytecode caches, test packages and the modules `excluded`
+    /// names. Files that RECORD lists but that are gone give a warning.
+    pub fn distribution(&self, id: usize, excluded: impl Fn(&str) -> bool, warnings: &mut Vec<String>) -> Distribution {
+        let installed = &self.installed[id];
+        let (name, version) = installed.metadata().clone();
+        let listed: HashSet<&str> = installed.record.iter().map(String::as_str).collect();
+        let mut files = Vec::new();
+        for path in &installed.record {
+            let parts: Vec<&str> = path.split('/').collect();
+            let dirs = &parts[..parts.len() - 1];
+            if dirs.contains(&"__pycache__") || in_test_package(dirs, &listed) || excluded_file(&parts, &excluded) {
+                continue;
+            }
+            let absolute = installed.site.join(path);
+            if absolute.is_file() {
+                files.push((absolute, path.clone()));
+            } else {
+                warnings.push(format!(
+                    "{} lists {path}, which is not installed; reinstall {name} to repair it",
+                    installed.dist_info.join("RECORD").display()
+                ));
+            }
+        }
+        Distribution { name, version, dist_info: installed.dist_info.clone(), files }
+    }
+
+    pub fn name(&self, id: usize) -> &str {
+        &self.installed[id].metadata().0
+    }
+}
+
+/// A file under a test package (`tests/` with an `__init__.py` in RECORD).
+fn in_test_package(dirs: &[&str], listed: &HashSet<&str>) -> bool {
+    (0..dirs.len()).any(|i| is_test_dir(dirs[i]) && listed.contains(format!("{}/__init__.py", dirs[..=i].join("/")).as_str()))
+}
+
+/// A file of an excluded module: its directories or its own stem, read as
+/// dotted module names.
+fn excluded_file(parts: &[&str], excluded: &impl Fn(&str) -> bool) -> bool {
+    let stem = parts[parts.len() - 1].split('.').next().unwrap_or_default();
+    let mut dotted = String::new();
+    for part in parts[..parts.len() - 1].iter().chain(std::iter::once(&stem)) {
+        if !dotted.is_empty() {
+            dotted.push('.');
+        }
+        dotted.push_str(part);
+        if excluded(&dotted) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The path of one RECORD line (a CSV row: path, hash, size), normalized;
+/// `None` for a path outside the site directory.
+fn record_path(line: &str) -> Option<String> {
+    let line = line.trim_end_matches('\r');
+    let path = if let Some(quoted) = line.strip_prefix('"') {
+        let mut path = String::new();
+        let mut chars = quoted.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                if chars.peek() != Some(&'"') {
+                    break;
+                }
+                chars.next();
+            }
+            path.push(c);
+        }
+        path
+    } else {
+        line.split(',').next()?.to_string()
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    (!parts.is_empty() && !path.starts_with('/')).then(|| parts.join("/"))
+}
+
+/// `Name` and `Version` from a dist-info's METADATA; from its directory name
+/// (`name-version.dist-info`) when that cannot be read.
+fn metadata(dist_info: &Path) -> (String, String) {
+    let stem = dist_info.file_name().and_then(|n| n.to_str()).unwrap_or_default().trim_end_matches(".dist-info");
+    let (mut name, mut version) = match stem.split_once('-') {
+        Some((n, v)) => (n.to_string(), v.to_string()),
+        None => (stem.to_string(), String::new()),
+    };
+    if let Ok(text) = std::fs::read_to_string(dist_info.join("METADATA")) {
+        for line in text.lines().take_while(|l| !l.is_empty()) {
+            if let Some(value) = line.strip_prefix("Name:") {
+                name = value.trim().to_string();
+            } else if let Some(value) = line.strip_prefix("Version:") {
+                version = value.trim().to_string();
+            }
+        }
+    }
+    (name, version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_lines() {
+        assert_eq!(record_path("pkg/__init__.py,sha256=abc,12").as_deref(), Some("pkg/__init__.py"));
+        assert_eq!(record_path("\"odd,name\"\"s.txt\",,").as_deref(), Some("odd,name\"s.txt"));
+        assert_eq!(record_path("../../../bin/tool,sha256=x,1"), None);
+        assert_eq!(record_path("pkg/../other.py,,").as_deref(), Some("other.py"));
+        assert_eq!(record_path(""), None);
+    }
+
+    #[test]
+    fn a_distribution_from_its_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path();
+        let files = [
+            "demo/__init__.py",
+            "demo/core.py",
+            "demo/_speed.cpython-311-x86_64-linux-gnu.so",
+            "demo/data/table.json",
+            "demo/tests/__init__.py",
+            "demo/tests/test_core.py",
+            "demo/skip/__init__.py",
+            "demo/__pycache__/core.cpython-311.pyc",
+            "demo.libs/libblas-1234.so",
+            "demo-1.0.dist-info/METADATA",
+        ];
+        let mut record = String::new();
+        for file in files {
+            let path = site.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, if file.ends_with("METADATA") { "Metadata-Version: 2.1\nName: Demo\nVersion: 1.0\n\nbody" } else { "" }).unwrap();
+            record.push_str(&format!("{file},,\n"));
+        }
+        record.push_str("demo-1.0.dist-info/RECORD,,\n../../../bin/demo,,\ndemo/gone.txt,,\n");
+        std::fs::write(site.join("demo-1.0.dist-info/RECORD"), record).unwrap();
+
+        let mut sites = Sites::default();
+        let mut listings = Listings::default();
+        let id = sites.owner(&mut listings, site, &site.join("demo/core.py")).unwrap();
+        assert_eq!(sites.owner(&mut listings, site, &site.join("other.py")), None);
+        let stem = |f: &str| f.strip_suffix(".cpython-311-x86_64-linux-gnu.so").map(String::from);
+        assert_eq!(sites.module_names(id, stem), ["demo", "demo._speed", "demo.core", "demo.skip", "demo.tests", "demo.tests.test_core"]);
+
+        let mut warnings = Vec::new();
+        let dist = sites.distribution(id, |m| m == "demo.skip", &mut warnings);
+        assert_eq!((dist.name.as_str(), dist.version.as_str()), ("Demo", "1.0"));
+        let relative: Vec<&str> = dist.files.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(
+            relative,
+            ["demo/__init__.py", "demo/core.py", "demo/_speed.cpython-311-x86_64-linux-gnu.so", "demo/data/table.json", "demo.libs/libblas-1234.so", "demo-1.0.dist-info/METADATA", "demo-1.0.dist-info/RECORD"]
+        );
+        assert!(dist.files.iter().all(|(abs, rel)| abs == &site.join(rel)));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+}

@@ -1,0 +1,544 @@
+//! The module graph, grown breadth-first from the entry and the roots: each
+//! round scans the new sources in parallel, then resolves their imports and
+//! adds what they reach (parent packages, submodules named by `from`
+//! imports, implicit needs, whole distributions) for the next round.
+
+use super::condition::Target;
+use super::dists::Sites;
+use super::imports::{is_dotted_name, scan, Scan};
+use super::resolve::{package_dirs, Resolver};
+use super::rules::{implicit, is_never, is_test_dir, ALWAYS};
+use super::{Analysis, Entry, Inputs, Missing, Module, ModuleKind, Origin, Reason};
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+/// Analyses the app that `inputs` describes.
+pub fn analyze(inputs: &Inputs) -> Result<Analysis> {
+    let mut graph = Graph::new(inputs);
+    graph.seed()?;
+    while !graph.frontier.is_empty() {
+        graph.round();
+    }
+    Ok(graph.finish())
+}
+
+/// How a module came to be asked for.
+#[derive(Clone, Copy)]
+enum Via<'a> {
+    Entry,
+    Root,
+    Startup,
+    Import(&'a ImportSite<'a>),
+    Implied(&'a str),
+    PartOf(usize),
+}
+
+/// Where an import statement is, and how it is guarded.
+struct ImportSite<'a> {
+    importer: &'a str,
+    line: u32,
+    optional: bool,
+    conditional: bool,
+}
+
+struct Node {
+    module: Module,
+    /// Modules this one brought in: by import (false) or implicitly (true).
+    edges: Vec<(String, bool)>,
+    /// Set for the entry, roots and start-up modules.
+    fixed: Option<Reason>,
+    /// The distribution that brought it in whole, if any.
+    part_of: Option<usize>,
+    /// Whether its [`implicit`] needs were added.
+    implied: bool,
+    /// Runs as `__main__`.
+    main: bool,
+}
+
+struct Graph<'i> {
+    inputs: &'i Inputs,
+    resolver: Resolver,
+    sites: Sites,
+    stdlib_dirs: Vec<PathBuf>,
+    nodes: HashMap<String, Node>,
+    /// Names looked up and not found, or not to be followed.
+    absent: HashSet<String>,
+    /// Sources to scan in the next round.
+    frontier: Vec<String>,
+    /// `__all__` of each scanned package.
+    alls: HashMap<String, Vec<String>>,
+    /// Star imports from packages not scanned yet: (package, importer).
+    stars: Vec<(String, String)>,
+    reached: BTreeSet<usize>,
+    missing: BTreeMap<(String, Option<String>), Missing>,
+    warnings: Vec<String>,
+}
+
+impl<'i> Graph<'i> {
+    fn new(inputs: &'i Inputs) -> Self {
+        let mut entries: Vec<PathBuf> = Vec::new();
+        for entry in &inputs.search_path {
+            match std::fs::canonicalize(entry) {
+                Ok(dir) if dir.is_dir() && !entries.contains(&dir) => entries.push(dir),
+                _ => {}
+            }
+        }
+        let stdlib_dirs = inputs.stdlib_dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).collect();
+        Graph {
+            inputs,
+            resolver: Resolver::new(entries, inputs.ext_suffixes.clone(), &inputs.builtin_modules),
+            sites: Sites::default(),
+            stdlib_dirs,
+            nodes: HashMap::new(),
+            absent: HashSet::new(),
+            frontier: Vec::new(),
+            alls: HashMap::new(),
+            stars: Vec::new(),
+            reached: BTreeSet::new(),
+            missing: BTreeMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn seed(&mut self) -> Result<()> {
+        match &self.inputs.entry {
+            Entry::Script(script) => {
+                let path = std::fs::canonicalize(script)
+                    .ok()
+                    .filter(|p| p.is_file())
+                    .with_context(|| format!("script {} not found; pass the path of the app's .py file", script.display()))?;
+                let module = Module { name: "__main__".into(), kind: ModuleKind::Source(path), origin: Origin::App, reason: Reason::Entry };
+                self.insert(module, Via::Entry, None);
+            }
+            Entry::Module(name) => {
+                if !is_dotted_name(name) || !self.include(name, Via::Entry) {
+                    bail!("module {name} not found on the search path; pass -m with an importable module name, or add its directory with --paths");
+                }
+                let kind = &self.nodes[name.as_str()].module.kind;
+                if package_dirs(kind).is_some() {
+                    let main = format!("{name}.__main__");
+                    if !self.include(&main, Via::Entry) {
+                        bail!("package {name} has no __main__ module, so it cannot be run with -m; pass -m {name}.MODULE or add {name}/__main__.py");
+                    }
+                    self.mark_main(&main);
+                } else {
+                    self.mark_main(name);
+                }
+                self.include("runpy", Via::Implied(name));
+            }
+        }
+        for root in ALWAYS {
+            self.include_pattern(root, Via::Root);
+        }
+        for root in &self.inputs.roots {
+            self.include_pattern(root, Via::Root);
+        }
+        for name in &self.inputs.startup {
+            self.include_pattern(name, Via::Startup);
+        }
+        Ok(())
+    }
+
+    fn mark_main(&mut self, name: &str) {
+        if let Some(node) = self.nodes.get_mut(name) {
+            node.main = true;
+        }
+    }
+
+    /// One round: scan the frontier in parallel, then follow its imports.
+    fn round(&mut self) {
+        let batch = std::mem::take(&mut self.frontier);
+        let target = &self.inputs.target;
+        let jobs: Vec<(&str, PathBuf, bool)> = batch
+            .iter()
+            .filter_map(|name| {
+                let node = &self.nodes[name.as_str()];
+                let path = match &node.module.kind {
+                    ModuleKind::Source(p) | ModuleKind::Package(p) if p.extension().is_some_and(|e| e == "py") => p.clone(),
+                    _ => return None,
+                };
+                Some((name.as_str(), path, node.main))
+            })
+            .collect();
+        let scans: Vec<(String, Result<Scan, String>)> =
+            jobs.par_iter().map(|(name, path, main)| (name.to_string(), scan_file(path, target, name, *main))).collect();
+        for (name, scanned) in scans {
+            match scanned {
+                Ok(found) => self.follow(&name, found),
+                Err(warning) => self.warnings.push(warning),
+            }
+        }
+        let stars = std::mem::take(&mut self.stars);
+        for (package, importer) in stars {
+            self.star(&package, &importer);
+        }
+    }
+
+    /// Adds what one scanned module imports.
+    fn follow(&mut self, name: &str, found: Scan) {
+        let is_package = matches!(self.nodes[name].module.kind, ModuleKind::Package(_));
+        if is_package {
+            self.alls.insert(name.to_string(), found.all);
+        }
+        for import in found.imports {
+            let site = ImportSite { importer: name, line: import.line, optional: import.optional, conditional: import.conditional };
+            let module = if import.level == 0 {
+                import.module
+            } else {
+                match relative(name, is_package, import.level, &import.module) {
+                    Some(absolute) => absolute,
+                    None => {
+                        let written = format!("{}{}", ".".repeat(import.level as usize), import.module);
+                        self.record_missing(&written, Some(&site));
+                        continue;
+                    }
+                }
+            };
+            if !self.include(&module, Via::Import(&site)) {
+                continue;
+            }
+            for item in &import.names {
+                if item == "*" {
+                    self.star(&module, name);
+                } else {
+                    self.include_quietly(&format!("{module}.{item}"), Via::Import(&site));
+                }
+            }
+        }
+    }
+
+    /// `from package import *`: the submodules its `__all__` names.
+    fn star(&mut self, package: &str, importer: &str) {
+        if !matches!(self.nodes.get(package).map(|n| &n.module.kind), Some(ModuleKind::Package(_))) {
+            return;
+        }
+        let Some(all) = self.alls.get(package).cloned() else {
+            self.stars.push((package.to_string(), importer.to_string()));
+            return;
+        };
+        let site = ImportSite { importer, line: 0, optional: true, conditional: false };
+        for item in all {
+            self.include_quietly(&format!("{package}.{item}"), Via::Import(&site));
+        }
+    }
+
+    /// Brings in `name` and its parent packages; records it as missing if it
+    /// cannot be found. Returns whether it is in the graph.
+    fn include(&mut self, name: &str, via: Via<'_>) -> bool {
+        self.bring_in(name, via, true)
+    }
+
+    /// Like [`Self::include`] for a name that may be a submodule or not.
+    fn include_quietly(&mut self, name: &str, via: Via<'_>) -> bool {
+        self.bring_in(name, via, false)
+    }
+
+    /// `name`, or `pkg.*` for a package and all its submodules.
+    fn include_pattern(&mut self, pattern: &str, via: Via<'_>) -> bool {
+        let Some(package) = pattern.strip_suffix(".*") else { return self.include(pattern, via) };
+        if !self.include(package, via) {
+            return false;
+        }
+        self.include_submodules(package, via);
+        true
+    }
+
+    fn bring_in(&mut self, name: &str, via: Via<'_>, report: bool) -> bool {
+        if self.excluded(name) {
+            return false;
+        }
+        let mut parent: Option<ModuleKind> = None;
+        let mut prefix = String::new();
+        for part in name.split('.') {
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(part);
+            if let Some(kind) = &parent {
+                // A submodule of a plain module can only come from the
+                // module itself (`os.path`): nothing to find.
+                if package_dirs(kind).is_none() {
+                    return false;
+                }
+            }
+            match self.lookup(&prefix, parent.as_ref(), via) {
+                Some(kind) => parent = Some(kind),
+                None => {
+                    if report && !self.absent_on_purpose(&prefix) {
+                        let site = match via {
+                            Via::Import(site) => Some(site),
+                            _ => None,
+                        };
+                        if matches!(via, Via::Entry | Via::Root | Via::Import(_)) {
+                            self.record_missing(&prefix, site);
+                        }
+                    }
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// `name` in the graph (adding it if it can be found), with an edge
+    /// from whatever asked for it.
+    fn lookup(&mut self, name: &str, parent: Option<&ModuleKind>, via: Via<'_>) -> Option<ModuleKind> {
+        if !self.nodes.contains_key(name) {
+            if self.absent.contains(name) {
+                return None;
+            }
+            let last = name.rsplit('.').next().unwrap_or(name);
+            let found = match parent {
+                None => self.resolver.find_top(name),
+                Some(kind) => self.resolver.find_child(kind, last),
+            };
+            let Some(kind) = found else {
+                self.absent.insert(name.to_string());
+                return None;
+            };
+            let (origin, dist) = self.origin(&kind);
+            if self.never_followed(name, &origin) {
+                self.absent.insert(name.to_string());
+                return None;
+            }
+            self.insert(Module { name: name.to_string(), kind, origin, reason: Reason::Entry }, via, dist);
+        } else {
+            self.connect(name, via);
+        }
+        Some(self.nodes[name].module.kind.clone())
+    }
+
+    /// Adds a found module; `dist` is the distribution that installed it.
+    fn insert(&mut self, module: Module, via: Via<'_>, dist: Option<usize>) {
+        let name = module.name.clone();
+        if matches!(module.kind, ModuleKind::Source(_) | ModuleKind::Package(_)) {
+            self.frontier.push(name.clone());
+        }
+        self.nodes.insert(name.clone(), Node { module, edges: Vec::new(), fixed: None, part_of: None, implied: false, main: false });
+        self.connect(&name, via);
+        if let Some(id) = dist {
+            self.reach(id);
+        }
+    }
+
+    /// Records how `name` was asked for, and adds its implicit needs when
+    /// code or a root asks for it.
+    fn connect(&mut self, name: &str, via: Via<'_>) {
+        let fixed = match via {
+            Via::Entry => Some(Reason::Entry),
+            Via::Root | Via::Startup => Some(Reason::Root),
+            _ => None,
+        };
+        match via {
+            Via::Import(site) => self.edge(site.importer, name, false),
+            Via::Implied(from) => self.edge(from, name, true),
+            Via::PartOf(id) => {
+                let node = self.nodes.get_mut(name).expect("connect after insert");
+                node.part_of.get_or_insert(id);
+            }
+            _ => {}
+        }
+        let node = self.nodes.get_mut(name).expect("connect after insert");
+        if node.fixed.is_none() {
+            node.fixed = fixed;
+        }
+        if matches!(via, Via::PartOf(_) | Via::Startup) || node.implied {
+            return;
+        }
+        node.implied = true;
+        for need in implicit(name) {
+            self.include_pattern(need, Via::Implied(name));
+        }
+    }
+
+    fn edge(&mut self, from: &str, to: &str, implied: bool) {
+        if from == to {
+            return;
+        }
+        if let Some(node) = self.nodes.get_mut(from) {
+            if !node.edges.iter().any(|(n, _)| n == to) {
+                node.edges.push((to.to_string(), implied));
+            }
+        }
+    }
+
+    /// Every submodule of package `name`, recursively through regular
+    /// subpackages.
+    fn include_submodules(&mut self, name: &str, via: Via<'_>) {
+        let Some(dirs) = package_dirs(&self.nodes[name].module.kind) else { return };
+        let mut children = BTreeSet::new();
+        for dir in &dirs {
+            let Some(listing) = self.resolver.listings.get(dir) else { continue };
+            let files: Vec<String> = listing.files.iter().cloned().collect();
+            children.extend(listing.dirs.iter().filter(|d| super::imports::is_identifier(d) && *d != "__pycache__").cloned());
+            for file in &files {
+                let stem = file.strip_suffix(".py").or_else(|| self.resolver.extension_stem(file));
+                children.extend(stem.filter(|s| *s != "__init__" && super::imports::is_identifier(s)).map(String::from));
+            }
+        }
+        for child in children {
+            let full = format!("{name}.{child}");
+            if self.include_quietly(&full, via) && matches!(self.nodes[full.as_str()].module.kind, ModuleKind::Package(_)) {
+                self.include_submodules(&full, via);
+            }
+        }
+    }
+
+    /// Takes a distribution whole: all of its modules come in.
+    fn reach(&mut self, id: usize) {
+        if !self.reached.insert(id) {
+            return;
+        }
+        let names = self.sites.module_names(id, |file| self.resolver.extension_stem(file).map(String::from));
+        for name in names {
+            self.include_quietly(&name, Via::PartOf(id));
+        }
+    }
+
+    /// Where a module comes from: the stdlib, a distribution (and which),
+    /// or neither. Decided by the deepest search path entry holding it.
+    fn origin(&mut self, kind: &ModuleKind) -> (Origin, Option<usize>) {
+        let Some(path) = file_of(kind) else { return (Origin::Stdlib, None) };
+        let depth = |dir: &PathBuf| dir.as_os_str().len();
+        let stdlib = self.stdlib_dirs.iter().filter(|d| path.starts_with(d)).map(depth).max();
+        let entry = self.resolver.entries().iter().filter(|e| path.starts_with(e)).max_by_key(|e| depth(e)).cloned();
+        match (stdlib, entry) {
+            (Some(s), Some(e)) if s >= depth(&e) => (Origin::Stdlib, None),
+            (Some(_), None) => (Origin::Stdlib, None),
+            (_, Some(entry)) => match self.sites.owner(&mut self.resolver.listings, &entry, path) {
+                Some(id) => (Origin::Distribution(self.sites.name(id).to_string()), Some(id)),
+                None => (Origin::App, None),
+            },
+            (None, None) => (Origin::App, None),
+        }
+    }
+
+    fn excluded(&self, name: &str) -> bool {
+        self.inputs.excludes.iter().any(|e| name == e || name.strip_prefix(e.as_str()).is_some_and(|r| r.starts_with('.')))
+    }
+
+    /// The never-list and test packages, for the stdlib and distributions.
+    fn never_followed(&self, name: &str, origin: &Origin) -> bool {
+        match origin {
+            Origin::Stdlib => is_never(name) || name.split('.').skip(1).any(is_test_dir),
+            Origin::Distribution(_) => name.split('.').any(is_test_dir),
+            Origin::App => false,
+        }
+    }
+
+    /// Found but deliberately left out (never-list, tests): not missing.
+    fn absent_on_purpose(&self, name: &str) -> bool {
+        self.absent.contains(name) && (is_never(name) || name.split('.').any(is_test_dir)) || self.excluded(name)
+    }
+
+    fn record_missing(&mut self, name: &str, site: Option<&ImportSite<'_>>) {
+        let importer = site.map(|s| s.importer.to_string());
+        let entry = self.missing.entry((name.to_string(), importer.clone())).or_insert(Missing {
+            name: name.to_string(),
+            imported_by: importer,
+            line: site.map_or(0, |s| s.line),
+            optional: true,
+            conditional: true,
+            reachable: false,
+        });
+        // Across several imports of the same name, the least guarded counts.
+        entry.optional &= site.is_some_and(|s| s.optional);
+        entry.conditional &= site.is_some_and(|s| s.conditional);
+    }
+
+    fn finish(mut self) -> Analysis {
+        let reached_by_imports = self.assign_reasons();
+        let mut missing: Vec<Missing> = std::mem::take(&mut self.missing).into_values().collect();
+        for item in &mut missing {
+            item.reachable = item.imported_by.as_ref().is_none_or(|i| reached_by_imports.contains(i));
+        }
+        let excludes = &self.inputs.excludes;
+        let excluded = |name: &str| excludes.iter().any(|e| name == e || name.strip_prefix(e.as_str()).is_some_and(|r| r.starts_with('.')));
+        let mut warnings = std::mem::take(&mut self.warnings);
+        let distributions = self.reached.iter().map(|&id| self.sites.distribution(id, excluded, &mut warnings)).collect();
+        let modules = self.nodes.into_iter().map(|(name, node)| (name, node.module)).collect();
+        Analysis { modules, missing, distributions, warnings }
+    }
+
+    /// Sets each module's reason from the shortest chain that brings it in:
+    /// first from the entry and roots, then from whole distributions.
+    /// Returns the modules reached from the entry and roots.
+    fn assign_reasons(&mut self) -> HashSet<String> {
+        let mut done: HashSet<String> = HashSet::new();
+        let mut queue: VecDeque<String> = VecDeque::new();
+        let mut names: Vec<String> = self.nodes.keys().cloned().collect();
+        names.sort();
+        for name in &names {
+            if let Some(reason) = self.nodes[name].fixed.clone() {
+                self.nodes.get_mut(name).expect("known").module.reason = reason;
+                done.insert(name.clone());
+                queue.push_back(name.clone());
+            }
+        }
+        self.spread(&mut queue, &mut done);
+        let from_roots = done.clone();
+        for name in &names {
+            let node = &self.nodes[name];
+            if let (false, Some(id)) = (done.contains(name), node.part_of) {
+                let reason = Reason::PartOf(self.sites.name(id).to_string());
+                self.nodes.get_mut(name).expect("known").module.reason = reason;
+                done.insert(name.clone());
+                queue.push_back(name.clone());
+            }
+        }
+        self.spread(&mut queue, &mut done);
+        from_roots
+    }
+
+    fn spread(&mut self, queue: &mut VecDeque<String>, done: &mut HashSet<String>) {
+        while let Some(name) = queue.pop_front() {
+            let edges = self.nodes[&name].edges.clone();
+            for (to, implied) in edges {
+                if done.insert(to.clone()) {
+                    let reason = if implied { Reason::ImpliedBy(name.clone()) } else { Reason::ImportedBy(name.clone()) };
+                    if let Some(node) = self.nodes.get_mut(&to) {
+                        node.module.reason = reason;
+                    }
+                    queue.push_back(to);
+                }
+            }
+        }
+    }
+}
+
+/// The file that locates a module (a namespace package: its first
+/// directory); `None` for a builtin.
+fn file_of(kind: &ModuleKind) -> Option<&Path> {
+    match kind {
+        ModuleKind::Source(p) | ModuleKind::Package(p) | ModuleKind::Extension(p) => Some(p),
+        ModuleKind::Namespace(dirs) => dirs.first().map(PathBuf::as_path),
+        ModuleKind::Builtin => None,
+    }
+}
+
+/// The absolute name of a relative import `level` dots up from `module`.
+fn relative(module: &str, is_package: bool, level: u32, name: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if module == "__main__" { Vec::new() } else { module.split('.').collect() };
+    if !is_package {
+        parts.pop()?;
+    }
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    if !name.is_empty() {
+        parts.push(name);
+    }
+    Some(parts.join("."))
+}
+
+fn scan_file(path: &Path, target: &Target, name: &str, main: bool) -> Result<Scan, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {} ({e}); its imports are not followed", path.display()))?;
+    let source = String::from_utf8_lossy(&bytes);
+    scan(&source, target, if main { "__main__" } else { name })
+        .map_err(|e| format!("{}: {e}; its imports are not followed", path.display()))
+}

@@ -1,0 +1,552 @@
+//! The imports of one module, read from its logical lines: `import`,
+//! `from ... import`, `importlib.import_module("...")` and
+//! `__import__("...")`, wherever they are (functions, classes, branches).
+//! Block structure comes from indentation: an import in a `try:` body whose
+//! handlers catch `ImportError` (or in `with suppress(ImportError):`) is
+//! optional, one in an `if` branch that the target never takes is dropped,
+//! and one in a branch that cannot be decided is conditional.
+
+use super::condition::{evaluate, Scope, Target};
+use super::lexer::{logical_lines, Line, SyntaxError, Tok};
+use std::collections::{HashMap, HashSet};
+
+/// One imported module name, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// Dotted name without the leading dots; empty for `from . import x`.
+    pub module: String,
+    /// Number of leading dots (0 = absolute).
+    pub level: u32,
+    /// Names after `from ... import`, each maybe a submodule; `*` for a
+    /// star import; empty for `import a.b`.
+    pub names: Vec<String>,
+    pub line: u32,
+    /// In a `try:` body whose handlers catch `ImportError`.
+    pub optional: bool,
+    /// In an `if`/`elif`/`else` branch that the target may not take.
+    pub conditional: bool,
+}
+
+/// What analysis needs from a module's source.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub imports: Vec<Import>,
+    /// String literals assigned to `__all__` (for star imports).
+    pub all: Vec<String>,
+}
+
+/// Exceptions whose handlers make the imports of a `try:` body optional.
+const IMPORT_ERRORS: &[&str] = &["ImportError", "ModuleNotFoundError", "Exception", "BaseException"];
+
+/// Reads the imports of a module's source. `name` is the value of
+/// `__name__` while it runs (`__main__` for the entry).
+pub fn scan(source: &str, target: &Target, name: &str) -> Result<Scan, SyntaxError> {
+    let lines = logical_lines(source)?;
+    let mut scanner = Scanner { target: Some(target), name, ..Scanner::default() };
+    for line in &lines {
+        scanner.line(line);
+    }
+    Ok(Scan { imports: scanner.imports, all: scanner.all })
+}
+
+#[derive(Debug)]
+enum Block {
+    /// A `try:` statement: the imports of its body, while in the body.
+    Try { body: Vec<usize>, in_body: bool },
+    /// An `if` chain: whether the current branch is dead or undecided, and
+    /// what the earlier branches were.
+    If { dead: bool, conditional: bool, taken: bool, undecided: bool },
+    /// `with suppress(ImportError):`.
+    Suppress,
+}
+
+#[derive(Debug)]
+struct Frame {
+    indent: usize,
+    block: Block,
+}
+
+#[derive(Default)]
+struct Scanner<'s> {
+    target: Option<&'s Target>,
+    name: &'s str,
+    frames: Vec<Frame>,
+    imports: Vec<Import>,
+    all: Vec<String>,
+    /// Module-level flags whose value on the target is known.
+    flags: HashMap<String, bool>,
+    /// Names assigned more than once or elsewhere: never flags.
+    unstable: HashSet<String>,
+}
+
+impl<'s> Scanner<'s> {
+    fn line(&mut self, line: &Line<'_>) {
+        let toks = &line.toks[..];
+        let keyword = match toks {
+            [Tok::Name("async"), Tok::Name(k), ..] | [Tok::Name(k), ..] => *k,
+            _ => "",
+        };
+        let continues = self.close_blocks(line.indent, keyword);
+        let Some(colon) = header_end(keyword, toks) else {
+            self.statements(toks, line);
+            return;
+        };
+        let (head, body) = (&toks[..colon], &toks[colon + 1..]);
+        let test = head.get(1..).unwrap_or_default();
+        if !self.dead() {
+            self.calls(head, line);
+        }
+        match keyword {
+            "if" => {
+                let value = self.evaluate(test);
+                self.frames.push(Frame {
+                    indent: line.indent,
+                    block: Block::If {
+                        dead: value == Some(false),
+                        conditional: value.is_none(),
+                        taken: value == Some(true),
+                        undecided: value.is_none(),
+                    },
+                });
+            }
+            "elif" | "else" if continues => {
+                let value = if keyword == "elif" { self.evaluate(test) } else { Some(true) };
+                self.next_branch(value);
+            }
+            "except" if continues => {
+                let caught = head[1..].iter().all(|t| t == &Tok::Op(b'*'))
+                    || head.iter().any(|t| matches!(t, Tok::Name(n) if IMPORT_ERRORS.contains(n)));
+                if let Some(Frame { block: Block::Try { body, in_body }, .. }) = self.frames.last_mut() {
+                    if caught {
+                        for &index in body.iter() {
+                            self.imports[index].optional = true;
+                        }
+                    }
+                    *in_body = false;
+                }
+            }
+            "finally" if continues => {
+                if let Some(Frame { block: Block::Try { in_body, .. }, .. }) = self.frames.last_mut() {
+                    *in_body = false;
+                }
+            }
+            "try" => self.frames.push(Frame { indent: line.indent, block: Block::Try { body: Vec::new(), in_body: true } }),
+            "with" => {
+                let suppress = head.contains(&Tok::Name("suppress"))
+                    && head.iter().any(|t| matches!(t, Tok::Name(n) if IMPORT_ERRORS.contains(n)));
+                if suppress {
+                    self.frames.push(Frame { indent: line.indent, block: Block::Suppress });
+                }
+            }
+            _ => {}
+        }
+        self.statements(body, line);
+    }
+
+    /// Ends the blocks that a line at `indent` leaves; says whether the line
+    /// goes on the innermost remaining one (`elif`, `else`, `except`,
+    /// `finally` at its indentation).
+    fn close_blocks(&mut self, indent: usize, keyword: &str) -> bool {
+        while let Some(top) = self.frames.last() {
+            if indent > top.indent {
+                return false;
+            }
+            let goes_on = indent == top.indent
+                && match top.block {
+                    Block::Try { .. } => matches!(keyword, "except" | "else" | "finally"),
+                    Block::If { .. } => matches!(keyword, "elif" | "else"),
+                    Block::Suppress => false,
+                };
+            if goes_on {
+                return true;
+            }
+            self.frames.pop();
+        }
+        false
+    }
+
+    /// Moves the innermost block to its next branch (`elif`/`else` of an
+    /// `if`, `else` of a `try`).
+    fn next_branch(&mut self, value: Option<bool>) {
+        match self.frames.last_mut() {
+            Some(Frame { block: Block::If { dead, conditional, taken, undecided }, .. }) => {
+                *dead = *taken || value == Some(false);
+                *conditional = *undecided || value.is_none();
+                *taken |= value == Some(true);
+                *undecided |= value.is_none();
+            }
+            Some(Frame { block: Block::Try { in_body, .. }, .. }) => *in_body = false,
+            _ => {}
+        }
+    }
+
+    fn evaluate(&self, test: &[Tok<'_>]) -> Option<bool> {
+        let target = self.target?;
+        evaluate(test, &Scope { target, flags: &self.flags, name: self.name })
+    }
+
+    fn dead(&self) -> bool {
+        self.frames.iter().any(|f| matches!(f.block, Block::If { dead: true, .. }))
+    }
+
+    /// The simple statements of a line (or of a header's inline body),
+    /// split at `;`.
+    fn statements(&mut self, toks: &[Tok<'_>], line: &Line<'_>) {
+        if self.dead() {
+            return;
+        }
+        let mut depth = 0i32;
+        let mut start = 0;
+        for (i, tok) in toks.iter().enumerate() {
+            match tok {
+                Tok::Op(b'(' | b'[' | b'{') => depth += 1,
+                Tok::Op(b')' | b']' | b'}') => depth -= 1,
+                Tok::Op(b';') if depth == 0 => {
+                    self.statement(&toks[start..i], line);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        self.statement(&toks[start..], line);
+    }
+
+    fn statement(&mut self, toks: &[Tok<'_>], line: &Line<'_>) {
+        match toks {
+            [Tok::Name("import"), rest @ ..] => self.import(rest, line.number),
+            [Tok::Name("from"), rest @ ..] => self.from_import(rest, line.number),
+            [Tok::Name("__all__"), ..] => {
+                self.all.extend(toks.iter().filter_map(|t| match t {
+                    Tok::Str(Some(s)) => Some(s.to_string()),
+                    _ => None,
+                }));
+            }
+            [Tok::Name(name), Tok::Op(b'='), value @ ..] if value.first() != Some(&Tok::Op(b'=')) => {
+                self.assignment(name, value, line.indent);
+                self.calls(toks, line);
+            }
+            _ => self.calls(toks, line),
+        }
+    }
+
+    /// Keeps `NAME = <test known on the target>` at module level as a flag.
+    fn assignment(&mut self, name: &str, value: &[Tok<'_>], indent: usize) {
+        if self.unstable.contains(name) {
+            return;
+        }
+        let known = if indent == 0 && !self.flags.contains_key(name) { self.evaluate(value) } else { None };
+        match known {
+            Some(flag) => {
+                self.flags.insert(name.to_string(), flag);
+            }
+            None => {
+                self.flags.remove(name);
+                self.unstable.insert(name.to_string());
+            }
+        }
+    }
+
+    /// `import a.b.c [as x], d`.
+    fn import(&mut self, toks: &[Tok<'_>], line: u32) {
+        for part in toks.split(|t| t == &Tok::Op(b',')) {
+            if let Some((module, _)) = dotted(part) {
+                self.record(Import { module, level: 0, names: Vec::new(), line, optional: false, conditional: false });
+            }
+        }
+    }
+
+    /// `from .a import b [as c], d`, `from . import (x, y)`, `from a import *`.
+    fn from_import(&mut self, toks: &[Tok<'_>], line: u32) {
+        let level = toks.iter().take_while(|t| t == &&Tok::Op(b'.')).count();
+        let rest = &toks[level..];
+        let (module, used) = match rest.first() {
+            Some(Tok::Name("import")) => (String::new(), 0),
+            _ => match dotted(rest) {
+                Some(found) => found,
+                None => return,
+            },
+        };
+        let Some((Tok::Name("import"), names)) = rest[used..].split_first() else { return };
+        let names: Vec<String> = if names.first() == Some(&Tok::Op(b'*')) {
+            vec!["*".to_string()]
+        } else {
+            names
+                .split(|t| t == &Tok::Op(b','))
+                .filter_map(|part| match part {
+                    [Tok::Op(b'('), Tok::Name(n), ..] | [Tok::Name(n), ..] => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let level = u32::try_from(level).unwrap_or(u32::MAX);
+        self.record(Import { module, level, names, line, optional: false, conditional: false });
+    }
+
+    /// `importlib.import_module("x")`, `import_module(".x", __package__)`,
+    /// `import_module(".x", package="pkg")` and `__import__("x")`.
+    fn calls(&mut self, toks: &[Tok<'_>], line: &Line<'_>) {
+        for (i, tok) in toks.iter().enumerate() {
+            let Tok::Name(function @ ("import_module" | "__import__")) = tok else { continue };
+            let Some([Tok::Op(b'('), Tok::Str(Some(text)), after @ ..]) = toks.get(i + 1..) else { continue };
+            let qualified_by_other = i > 0
+                && toks[i - 1] == Tok::Op(b'.')
+                && (i < 2 || toks[i - 2] != Tok::Name("importlib"));
+            if *function == "import_module" && qualified_by_other {
+                continue;
+            }
+            let level = text.bytes().take_while(|&c| c == b'.').count();
+            let module = &text[level..];
+            if !is_dotted_name(module) && !(level > 0 && module.is_empty()) {
+                continue;
+            }
+            let import = |module: String, level: usize| Import {
+                module,
+                level: u32::try_from(level).unwrap_or(u32::MAX),
+                names: Vec::new(),
+                line: line.number,
+                optional: false,
+                conditional: false,
+            };
+            if level == 0 {
+                self.record(import(module.to_string(), 0));
+                continue;
+            }
+            if *function != "import_module" {
+                continue;
+            }
+            let package = match after {
+                [Tok::Op(b','), Tok::Name("package"), Tok::Op(b'='), package, ..] | [Tok::Op(b','), package, ..] => package,
+                _ => continue,
+            };
+            match package {
+                Tok::Name("__name__" | "__package__") => self.record(import(module.to_string(), level)),
+                Tok::Str(Some(package)) if is_dotted_name(package) => {
+                    let parts: Vec<&str> = package.split('.').collect();
+                    let Some(keep) = parts.len().checked_sub(level - 1).filter(|&k| k > 0) else { continue };
+                    let mut absolute = parts[..keep].join(".");
+                    if !module.is_empty() {
+                        absolute = format!("{absolute}.{module}");
+                    }
+                    self.record(import(absolute, 0));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn record(&mut self, mut import: Import) {
+        let index = self.imports.len();
+        for frame in &mut self.frames {
+            match &mut frame.block {
+                Block::Try { body, in_body: true } => body.push(index),
+                Block::If { conditional: true, .. } => import.conditional = true,
+                Block::Suppress => import.optional = true,
+                _ => {}
+            }
+        }
+        self.imports.push(import);
+    }
+}
+
+/// Where a compound statement's header ends (its `:`), if `keyword` starts
+/// one; `lambda`s in the header have their own `:`.
+fn header_end(keyword: &str, toks: &[Tok<'_>]) -> Option<usize> {
+    let compound = match keyword {
+        "if" | "elif" | "else" | "try" | "except" | "finally" | "while" | "for" | "with" | "def" | "class"
+        | "async" => true,
+        // Soft keywords: `match = 1`, `match(x)`, `case.attr` are not headers.
+        "match" | "case" => !matches!(
+            toks.get(1),
+            None | Some(Tok::Op(b'=' | b'.' | b':' | b',' | b')' | b'[')) | Some(Tok::Walrus)
+        ),
+        _ => false,
+    };
+    if !compound {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut lambdas = 0;
+    for (i, tok) in toks.iter().enumerate() {
+        match tok {
+            Tok::Op(b'(' | b'[' | b'{') => depth += 1,
+            Tok::Op(b')' | b']' | b'}') => depth -= 1,
+            Tok::Name("lambda") if depth == 0 => lambdas += 1,
+            Tok::Op(b':') if depth == 0 && lambdas > 0 => lambdas -= 1,
+            Tok::Op(b':') if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A dotted name at the start of `toks`, and how many tokens it used.
+fn dotted(toks: &[Tok<'_>]) -> Option<(String, usize)> {
+    let Some(Tok::Name(first)) = toks.first() else { return None };
+    let mut name = first.to_string();
+    let mut used = 1;
+    while let [Tok::Op(b'.'), Tok::Name(part), ..] = &toks[used..] {
+        name.push('.');
+        name.push_str(part);
+        used += 2;
+    }
+    Some((name, used))
+}
+
+/// `a.b.c` made of identifiers.
+pub fn is_dotted_name(text: &str) -> bool {
+    !text.is_empty() && text.split('.').all(is_identifier)
+}
+
+pub fn is_identifier(part: &str) -> bool {
+    let mut chars = part.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imports_of(source: &str) -> Vec<(String, u32, Vec<String>, bool, bool)> {
+        let target = Target { version: (3, 11, 7), platform: "linux".into() };
+        scan(source, &target, "pkg.mod")
+            .unwrap()
+            .imports
+            .into_iter()
+            .map(|i| (i.module, i.level, i.names, i.optional, i.conditional))
+            .collect()
+    }
+
+    fn modules(source: &str) -> Vec<String> {
+        imports_of(source)
+            .into_iter()
+            .map(|(m, level, names, ..)| format!("{}{m}{}", ".".repeat(level as usize), if names.is_empty() { String::new() } else { format!(":{}", names.join(",")) }))
+            .collect()
+    }
+
+    #[test]
+    fn statement_forms() {
+        let source = "import a.b.c as x, d\nfrom e.f import g, h as i\nfrom . import (j,\n    k,)\nfrom ..pkg.mod import y\nfrom ... import z\nfrom m import *\nimport n; import o\n";
+        assert_eq!(
+            modules(source),
+            ["a.b.c", "d", "e.f:g,h", ".:j,k", "..pkg.mod:y", "...:z", "m:*", "n", "o"]
+        );
+    }
+
+    #[test]
+    fn strings_comments_and_continuations() {
+        let source = r#"
+s = "import nope1"
+t = '''
+import nope2
+'''
+u = f"{'import nope3'} {x!r:>{w}}"   # import nope4
+import \
+    yes1
+v = rb'\' import nope5'
+def f():
+    import yes2
+class C:
+    from yes3 import thing
+"#;
+        assert_eq!(modules(source), ["yes1", "yes2", "yes3:thing"]);
+    }
+
+    #[test]
+    fn dynamic_imports() {
+        let source = r#"
+import importlib
+m = importlib.import_module("x.y")
+n = import_module(".sub", __package__)
+o = importlib.import_module("..other", package="pkg.inner")
+p = __import__("q.r", fromlist=["s"])
+skipped = importlib.import_module(name)
+skipped = self.import_module("nope")
+skipped = importlib.import_module(f"a{b}")
+"#;
+        assert_eq!(modules(source), ["importlib", "x.y", ".sub", "pkg.other", "q.r"]);
+    }
+
+    #[test]
+    fn try_imports_are_optional() {
+        let source = "
+try:
+    import a
+    try:
+        import b
+    except KeyError:
+        import c
+except (ImportError, AttributeError):
+    import d
+else:
+    import e
+try: import f
+except: pass
+try:
+    import g
+finally:
+    pass
+from contextlib import suppress
+with suppress(ModuleNotFoundError):
+    import h
+import i
+";
+        let optional: Vec<(String, bool)> = imports_of(source).into_iter().map(|i| (i.0, i.3)).collect();
+        let expected = [("a", true), ("b", true), ("c", true), ("d", false), ("e", false), ("f", true), ("g", false), ("contextlib", false), ("h", true), ("i", false)];
+        assert_eq!(optional, expected.map(|(m, o)| (m.to_string(), o)));
+    }
+
+    #[test]
+    fn branches_known_on_the_target() {
+        let source = "
+import sys
+from typing import TYPE_CHECKING
+WIN = sys.platform.startswith('win')
+if TYPE_CHECKING:
+    import typing_only
+if sys.platform == 'win32':
+    import msvcrt
+elif sys.platform == 'darwin':
+    import macos
+else:
+    import posix_only
+if WIN:
+    import winreg
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli
+if have_x:
+    import maybe
+    if sys.version_info < (3, 8): import old
+elif other:
+    import maybe2
+else:
+    import maybe3
+if __name__ == '__main__':
+    import argparse
+def f():
+    if os.name == 'nt':
+        import nt_only
+    import always
+";
+        let got: Vec<(String, bool)> = imports_of(source).into_iter().map(|i| (i.0, i.4)).collect();
+        let expected = [("sys", false), ("typing", false), ("posix_only", false), ("tomllib", false), ("maybe", true), ("maybe2", true), ("maybe3", true), ("always", false)];
+        assert_eq!(got, expected.map(|(m, c)| (m.to_string(), c)));
+    }
+
+    #[test]
+    fn flags_reassigned_are_not_trusted() {
+        let source = "import sys\nWIN = sys.platform == 'win32'\nWIN = True\nif WIN:\n    import winreg\n";
+        assert_eq!(imports_of(source).len(), 2);
+    }
+
+    #[test]
+    fn dunder_all_and_headers() {
+        let target = Target { version: (3, 11, 7), platform: "linux".into() };
+        let source = "__all__ = ['a', 'b']\n__all__ += ['c']\nmatch x:\n    case 1: import m\nif (lambda: 1)(): import l\nmatch = 3\n";
+        let scan = scan(source, &target, "__main__").unwrap();
+        assert_eq!(scan.all, ["a", "b", "c"]);
+        let names: Vec<&str> = scan.imports.iter().map(|i| i.module.as_str()).collect();
+        assert_eq!(names, ["m", "l"]);
+    }
+}

@@ -1,0 +1,65 @@
+//! What static analysis is told rather than finds: stdlib modules never
+//! bundled, test packages, and the imports that CPython makes where no
+//! Python source shows them (from C code, or by a name built at run time).
+
+/// Stdlib modules (and their submodules) never followed, even if imported:
+/// tests, GUI toolkits, and tools for developing or installing Python.
+pub const NEVER: &[&str] = &[
+    "test", "idlelib", "tkinter", "_tkinter", "turtle", "turtledemo", "ensurepip", "lib2to3", "pydoc_data",
+    "venv", "__phello__", "__hello__", "__hello_alias__", "__hello_only__", "__phello_alias__",
+    "sitecustomize", "usercustomize", "xxlimited", "xxlimited_35", "xxsubtype", "_xxtestfuzz",
+    "_ctypes_test", "_testbuffer", "_testcapi", "_testclinic", "_testimportmultiple", "_testinternalcapi",
+    "_testmultiphase", "_testsinglephase", "_xxsubinterpreters", "_xxinterpchannels", "_xxinterpqueues",
+];
+
+/// Subpackages named like this hold a package's own tests; in the stdlib
+/// and in distributions they are never followed nor bundled.
+pub const TEST_DIRS: &[&str] = &["test", "tests", "idle_test"];
+
+/// Modules that the interpreter needs whatever the app imports: codecs are
+/// looked up by name at run time (`"".encode("cp1252")`, the locale's
+/// encoding, `idna` for host names), so the whole `encodings` package.
+/// A trailing `.*` means the package and all its submodules.
+pub const ALWAYS: &[&str] = &["encodings.*"];
+
+/// Imports that no Python source shows, as (module, what it needs). Applied
+/// when the module is imported by code or named as a root, not when it is
+/// only one of CPython's start-up modules. A trailing `.*` means the whole
+/// package.
+pub const IMPLICIT: &[(&str, &[&str])] = &[
+    // `time.strptime` and `datetime.strptime` import `_strptime` from C.
+    ("time", &["_strptime"]),
+    ("_datetime", &["_strptime"]),
+    // Start methods run code strings (`from multiprocessing.spawn import
+    // spawn_main`, `...forkserver import main`, `...resource_tracker import
+    // main`) in the child, and contexts pick their Popen by name.
+    ("multiprocessing", &["multiprocessing.*"]),
+];
+
+pub fn is_test_dir(name: &str) -> bool {
+    TEST_DIRS.contains(&name)
+}
+
+/// `name` is on the never-list, or a submodule of a module that is.
+pub fn is_never(name: &str) -> bool {
+    NEVER.iter().any(|never| name == *never || name.strip_prefix(never).is_some_and(|rest| rest.starts_with('.')))
+}
+
+/// What `name` needs beyond its imports.
+pub fn implicit(name: &str) -> &'static [&'static str] {
+    IMPLICIT.iter().find(|(module, _)| *module == name).map_or(&[], |(_, needs)| needs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_list_matches_whole_names() {
+        assert!(is_never("tkinter"));
+        assert!(is_never("tkinter.ttk"));
+        assert!(!is_never("tkinterx"));
+        assert!(!is_never("testing"));
+        assert!(is_never("test.support"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Analysis of real apps on this machine's CPython.
