@@ -10,7 +10,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use support::root::{require_root, run_in_root, RootKind, RootWork, ROOT_ENV};
+use support::root::{require_root, root_command_as, run_in_root, RootKind, RootWork, ROOT_ENV};
 use support::*;
 
 // ---------------------------------------------------------------------------
@@ -127,6 +127,37 @@ fn without_proc_in_root(app: App, mode: Mode) {
                 "without /proc the onefile bundle should have used $HOME/.cache/pybundle"
             );
         }
+    });
+}
+
+/// As distroless's nonroot user (65532), with memfd and with the cache
+/// directory in a HOME that user owns.
+#[test]
+fn hello_onefile_as_nonroot_in_root() {
+    require_root();
+    for_each_python(|py| {
+        let b = shared_build(App::Hello, Mode::Onefile, py);
+        let work = RootWork::new("hello-nonroot");
+        let exe = work.install(b);
+        let home_inside = format!("{}/home", work.inside);
+        let home = work.host.join("home");
+        fs::create_dir(&home).unwrap();
+        std::os::unix::fs::chown(&home, Some(65532), Some(65532)).unwrap();
+        for kind in [RootKind::Writable, RootKind::ReadOnly] {
+            let env = [("PATH", "/usr/bin:/bin"), ("HOME", home_inside.as_str())];
+            let out = run(&mut root_command_as(kind, Some("65532:65532"), &exe, HELLO_ARGS, &env));
+            check_app_output(App::Hello, &out);
+        }
+        let env = [("PATH", "/usr/bin:/bin"), ("HOME", home_inside.as_str()), ("PYBUNDLE_NO_MEMFD", "1")];
+        for _ in 0..2 {
+            let out = run(&mut root_command_as(RootKind::Writable, Some("65532:65532"), &exe, HELLO_ARGS, &env));
+            check_app_output(App::Hello, &out);
+        }
+        let cache = home.join(".cache/pybundle");
+        let md = fs::metadata(&cache).expect("no cache directory made for the nonroot user");
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(md.uid(), 65532, "the cache directory is not owned by the user");
+        assert!(!inventory(&cache).is_empty(), "the cache is empty");
     });
 }
 

@@ -330,6 +330,12 @@ exec "$E" -i "$@"
 /// a private mount namespace with /proc and /dev mounted. The program gets
 /// exactly `env` as its environment.
 pub fn root_command(kind: RootKind, exe: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+    root_command_as(kind, None, exe, args, env)
+}
+
+/// Like `root_command`, as `user` (`UID:GID`) if given, as distroless's
+/// `:nonroot` images run (65532:65532).
+pub fn root_command_as(kind: RootKind, user: Option<&str>, exe: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     require_root();
     let r = root();
     let mut cmd = Command::new(tool("unshare"));
@@ -348,8 +354,11 @@ pub fn root_command(kind: RootKind, exe: &str, args: &[&str], env: &[(&str, &str
         assert!(!k.contains('='), "bad variable name {k}");
         cmd.arg(format!("{k}={v}"));
     }
-    cmd.arg(tool("chroot"))
-        .arg(r)
+    cmd.arg(tool("chroot"));
+    if let Some(u) = user {
+        cmd.arg(format!("--userspec={u}"));
+    }
+    cmd.arg(r)
         .arg(exe)
         .args(args)
         .env_clear()
