@@ -11,6 +11,7 @@ pub mod cli;
 pub mod collect;
 pub mod compile;
 pub mod elf;
+pub mod pe;
 pub mod pipeline;
 pub mod plan;
 pub mod probe;

@@ -1,0 +1,424 @@
+//! End-to-end checks of `pe` on real Windows executables built with mingw-w64,
+//! read back with independent tools (wrestool/icotool from icoutils, Python's
+//! pefile), run under wine64 and signed with osslsigncode. A missing tool
+//! skips its part with a message, unless PYBUNDLE_REQUIRE_WINDOWS_TOOLS=1
+//! makes that a failure.
+
+use super::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const PROGRAM: &str = r#"
+#include <windows.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(void) {
+    wchar_t path[MAX_PATH];
+    DWORD handle = 0, size;
+    HRSRC group;
+    GetModuleFileNameW(NULL, path, MAX_PATH);
+    printf("hello from stub\n");
+    size = GetFileVersionInfoSizeW(path, &handle);
+    if (size) {
+        void *buf = malloc(size);
+        wchar_t *value;
+        UINT len;
+        if (GetFileVersionInfoW(path, 0, size, buf)
+            && VerQueryValueW(buf, L"\\StringFileInfo\\040904B0\\ProductName", (void **)&value, &len)) {
+            char utf8[256];
+            int n = WideCharToMultiByte(CP_UTF8, 0, value, -1, utf8, sizeof utf8, NULL, NULL);
+            printf("product=%s\n", n > 0 ? utf8 : "?");
+        }
+    }
+    group = FindResourceW(NULL, MAKEINTRESOURCEW(1), MAKEINTRESOURCEW(14));
+    printf("icon group=%s\n", group ? "yes" : "no");
+    printf("code page=%u\n", GetACP());
+    fflush(stdout);
+    return 7;
+}
+"#;
+
+/// A resource script for the variants that already have a .rsrc section.
+const SMALL_RC: &str = "1 RCDATA \"program.c\"\nSTRINGTABLE { 1, \"old\" }\n";
+
+/// The stub layouts mingw produces.
+#[derive(Clone, Copy, Debug)]
+enum Variant {
+    /// Unstripped (COFF symbols after the image), no .rsrc, .reloc last.
+    Plain,
+    /// Stripped, a small .rsrc followed by .reloc: resources get a new section.
+    RsrcNotLast,
+    /// Stripped, no .reloc, so .rsrc is last: it is rewritten and grows.
+    RsrcLast,
+    /// A .rsrc big enough (a 96 KiB RCDATA) to be rewritten in place.
+    RsrcBig,
+}
+
+impl Variant {
+    const ALL: [Variant; 4] = [Variant::Plain, Variant::RsrcNotLast, Variant::RsrcLast, Variant::RsrcBig];
+}
+
+fn target_dir() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("pe-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Reports a missing tool: a skip, or a failure when CI asks for every tool.
+fn missing(tool: &str, part: &str) {
+    let required = std::env::var("PYBUNDLE_REQUIRE_WINDOWS_TOOLS").is_ok_and(|v| v == "1");
+    assert!(!required, "{tool} is required (PYBUNDLE_REQUIRE_WINDOWS_TOOLS=1) for {part}");
+    eprintln!("skipping {part}: {tool} not found");
+}
+
+fn tool(name: &str, part: &str) -> Option<PathBuf> {
+    let found = which::which(name).ok();
+    if found.is_none() {
+        missing(name, part);
+    }
+    found
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+static BUILD: Mutex<()> = Mutex::new(());
+
+/// The test program built as `variant`, cached under the target directory;
+/// `None` (skipped) without mingw-w64.
+fn stub(variant: Variant) -> Option<Vec<u8>> {
+    let gcc = tool("x86_64-w64-mingw32-gcc", "tests on a real PE")?;
+    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = target_dir();
+    let name = format!("{variant:?}").to_lowercase();
+    let exe = dir.join(format!("{name}.exe"));
+    let source = dir.join("program.c");
+    if std::fs::read_to_string(&source).ok().as_deref() != Some(PROGRAM) {
+        std::fs::write(&source, PROGRAM).unwrap();
+        for v in Variant::ALL {
+            let _ = std::fs::remove_file(dir.join(format!("{v:?}.exe").to_lowercase()));
+        }
+    }
+    if !exe.exists() {
+        let mut cmd = Command::new(&gcc);
+        cmd.current_dir(&dir).args(["-O1", "-o"]).arg(&exe).arg("program.c");
+        let rc = match variant {
+            Variant::Plain => None,
+            Variant::RsrcNotLast | Variant::RsrcLast => Some(SMALL_RC.to_string()),
+            Variant::RsrcBig => {
+                std::fs::write(dir.join("big.bin"), vec![0x5a; 96 * 1024]).unwrap();
+                Some(format!("{SMALL_RC}2 RCDATA \"big.bin\"\n"))
+            }
+        };
+        if let Some(rc) = rc {
+            let (script, object) = (dir.join(format!("{name}.rc")), dir.join(format!("{name}.res.o")));
+            std::fs::write(&script, rc).unwrap();
+            run(Command::new("x86_64-w64-mingw32-windres")
+                .current_dir(&dir)
+                .arg(&script)
+                .args(["-O", "coff", "-o"])
+                .arg(&object));
+            cmd.arg(&object).arg("-s");
+        }
+        if matches!(variant, Variant::RsrcLast) {
+            cmd.arg("-Wl,--disable-reloc-section");
+        }
+        run(cmd.arg("-lversion"));
+    }
+    Some(std::fs::read(&exe).unwrap())
+}
+
+fn sample_resources() -> Resources {
+    let version = VersionInfo::from_toml(
+        r#"
+        file_version = "1.2.3.4"
+        product_version = "5.6.7"
+        company_name = "Example Ltd"
+        file_description = "An example tool"
+        product_name = "Ünïcode Example"
+        original_filename = "example.exe"
+        internal_name = "example"
+        legal_copyright = "Copyright 2025 Example Ltd"
+        "#,
+    )
+    .unwrap();
+    Resources { version, ..Resources::default() }
+}
+
+fn write_temp(name: &str, data: &[u8]) -> PathBuf {
+    let path = target_dir().join(name);
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+/// What pefile reads back from an executable, as JSON.
+fn pefile(path: &Path) -> Option<serde_json::Value> {
+    const SCRIPT: &str = r#"
+import json, sys, pefile
+pe = pefile.PE(sys.argv[1])
+out = {"subsystem": pe.OPTIONAL_HEADER.Subsystem, "checksum": pe.OPTIONAL_HEADER.CheckSum,
+       "generated": pe.generate_checksum(), "verified": pe.verify_checksum(),
+       "size_of_image": pe.OPTIONAL_HEADER.SizeOfImage, "strings": {}, "fixed": None,
+       "manifest": None, "icons": 0, "groups": 0, "translation": None}
+for info in getattr(pe, "FileInfo", []):
+    for entry in info:
+        for table in getattr(entry, "StringTable", []):
+            out["table"] = table.LangID.decode()
+            for key, value in table.entries.items():
+                out["strings"][key.decode()] = value.decode()
+        for var in getattr(entry, "Var", []):
+            out["translation"] = list(var.entry.values())
+if hasattr(pe, "VS_FIXEDFILEINFO"):
+    f = pe.VS_FIXEDFILEINFO[0]
+    out["fixed"] = [f.FileVersionMS, f.FileVersionLS, f.ProductVersionMS, f.ProductVersionLS, f.FileType]
+for kind in pe.DIRECTORY_ENTRY_RESOURCE.entries:
+    for name in kind.directory.entries:
+        for lang in name.directory.entries:
+            data = pe.get_data(lang.data.struct.OffsetToData, lang.data.struct.Size)
+            if kind.id == 24: out["manifest"] = data.decode()
+            if kind.id == 3: out["icons"] += 1
+            if kind.id == 14: out["groups"] += 1
+print(json.dumps(out))
+"#;
+    let python = std::env::var("PYBUNDLE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let has_pefile =
+        Command::new(&python).args(["-c", "import pefile"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !has_pefile {
+        missing("Python with pefile (set PYBUNDLE_TEST_PYTHON)", "the pefile checks");
+        return None;
+    }
+    let out = run(Command::new(&python).args(["-c", SCRIPT]).arg(path));
+    Some(serde_json::from_str(&out).unwrap())
+}
+
+/// Runs `exe` under wine64 with a private prefix; (exit code, stdout).
+fn wine(path: &Path) -> Option<(i32, String)> {
+    let wine = which::which("wine64").or_else(|_| which::which("wine")).ok();
+    let Some(wine) = wine else {
+        missing("wine64", "running the executable");
+        return None;
+    };
+    static WINE: Mutex<()> = Mutex::new(());
+    let _guard = WINE.lock().unwrap_or_else(|e| e.into_inner());
+    let stdout = target_dir().join(format!("{}.out", path.file_name().unwrap().to_string_lossy()));
+    let mut child = Command::new(wine)
+        .arg(path)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env("WINEPREFIX", target_dir().join("wineprefix"))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{} did not finish under wine in 180 s", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Some((status.code().unwrap_or(-1), String::from_utf8_lossy(&std::fs::read(&stdout).unwrap()).into_owned()))
+}
+
+/// Icon sizes in the executable's first icon group, read with icoutils.
+fn wrestool_icon_sizes(path: &Path) -> Option<(String, Vec<String>)> {
+    let wrestool = tool("wrestool", "the icoutils checks")?;
+    let icotool = tool("icotool", "the icoutils checks")?;
+    let listing = run(Command::new(&wrestool).arg("-l").arg(path));
+    let ico = target_dir().join(format!("{}.group.ico", path.file_name().unwrap().to_string_lossy()));
+    run(Command::new(&wrestool).args(["-x", "--type=14", "--name=1", "-o"]).arg(&ico).arg(path));
+    let sizes = run(Command::new(&icotool).arg("-l").arg(&ico))
+        .lines()
+        .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix("--width=")).map(str::to_string))
+        .collect();
+    Some((listing, sizes))
+}
+
+#[test]
+fn apply_resources_on_every_stub_layout_reads_back_with_independent_tools() {
+    for variant in Variant::ALL {
+        let Some(stub) = stub(variant) else { return };
+        let resources = sample_resources();
+        let out = apply_resources(&stub, &resources).unwrap();
+        assert_eq!(apply_resources(&stub, &resources).unwrap(), out, "{variant:?}: deterministic");
+        assert_eq!(imports(&out).unwrap(), imports(&stub).unwrap(), "{variant:?}: imports unchanged");
+        let path = write_temp(&format!("{variant:?}-applied.exe").to_lowercase(), &out);
+        if matches!(variant, Variant::Plain) {
+            let original = write_temp("plain-original.exe", &stub);
+            if let Some((_, stdout)) = wine(&original) {
+                assert!(!stdout.contains("code page=65001"), "without a manifest the code page is not UTF-8: {stdout}");
+            }
+        }
+
+        if let Some((listing, sizes)) = wrestool_icon_sizes(&path) {
+            assert!(listing.contains("--type=14 --name=1 "), "{variant:?}: {listing}");
+            assert_eq!(listing.matches("--type=3 ").count(), 4, "{variant:?}: {listing}");
+            assert!(listing.contains("--type=16 --name=1 "), "{variant:?}: {listing}");
+            assert!(listing.contains("--type=24 --name=1 "), "{variant:?}: {listing}");
+            assert_eq!(sizes, ["16", "32", "48", "256"], "{variant:?}");
+        }
+        if let Some(info) = pefile(&path) {
+            assert_eq!(info["subsystem"], 3, "{variant:?}");
+            assert_eq!(info["verified"], true, "{variant:?}: {info}");
+            assert_eq!(info["checksum"], info["generated"], "{variant:?}");
+            assert_eq!(info["table"], "040904B0");
+            assert_eq!(info["translation"], serde_json::json!(["0x0409 0x04b0"]), "{variant:?}");
+            let strings = &info["strings"];
+            for (key, value) in [
+                ("FileVersion", "1.2.3.4"),
+                ("ProductVersion", "5.6.7.0"),
+                ("CompanyName", "Example Ltd"),
+                ("FileDescription", "An example tool"),
+                ("ProductName", "Ünïcode Example"),
+                ("OriginalFilename", "example.exe"),
+                ("InternalName", "example"),
+                ("LegalCopyright", "Copyright 2025 Example Ltd"),
+            ] {
+                assert_eq!(strings[key], value, "{variant:?}: {key} in {strings}");
+            }
+            assert_eq!(info["fixed"], serde_json::json!([0x0001_0002, 0x0003_0004, 0x0005_0006, 0x0007_0000, 1]));
+            assert_eq!(info["manifest"], default_manifest(), "{variant:?}");
+            assert_eq!((info["icons"].as_u64(), info["groups"].as_u64()), (Some(4), Some(1)), "{variant:?}");
+        }
+        if let Some((code, stdout)) = wine(&path) {
+            assert_eq!(code, 7, "{variant:?}: {stdout}");
+            assert!(stdout.contains("hello from stub"), "{variant:?}: {stdout}");
+            assert!(stdout.contains("product=Ünïcode Example"), "{variant:?}: {stdout}");
+            assert!(stdout.contains("icon group=yes"), "{variant:?}: {stdout}");
+            assert!(stdout.contains("code page=65001"), "{variant:?}: the manifest's UTF-8 code page: {stdout}");
+        }
+    }
+}
+
+#[test]
+fn gui_subsystem_custom_icon_and_manifest_are_written() {
+    let Some(stub) = stub(Variant::Plain) else { return };
+    let ico = super::icon::DEFAULT_ICON;
+    // A custom icon: the default one's 32 px image alone.
+    let size = u32::from_le_bytes(ico[30..34].try_into().unwrap());
+    let at = u32::from_le_bytes(ico[34..38].try_into().unwrap()) as usize;
+    let mut custom = vec![0, 0, 1, 0, 1, 0];
+    custom.extend_from_slice(&ico[22..22 + 8]);
+    custom.extend_from_slice(&size.to_le_bytes());
+    custom.extend_from_slice(&22u32.to_le_bytes());
+    custom.extend_from_slice(&ico[at..at + size as usize]);
+    let manifest = default_manifest().replace("asInvoker", "asInvoker\" x=\"custom");
+    let resources = Resources {
+        icon: Some(custom),
+        manifest: Some(manifest.clone()),
+        subsystem: Subsystem::Windows,
+        ..sample_resources()
+    };
+    let out = apply_resources(&stub, &resources).unwrap();
+    // Applying again on the result replaces the resources it wrote.
+    let again = apply_resources(&out, &Resources { subsystem: Subsystem::Windows, ..resources.clone() }).unwrap();
+    assert_eq!(again.len(), out.len());
+    let path = write_temp("gui.exe", &again);
+    if let Some((_, sizes)) = wrestool_icon_sizes(&path) {
+        assert_eq!(sizes, ["32"]);
+    }
+    if let Some(info) = pefile(&path) {
+        assert_eq!(info["subsystem"], 2);
+        assert_eq!(info["verified"], true);
+        assert_eq!(info["manifest"], manifest);
+    }
+    if let Some((code, stdout)) = wine(&path) {
+        assert_eq!(code, 7, "{stdout}");
+    }
+}
+
+#[test]
+fn payload_appended_after_resources_is_found_before_and_after_signing() {
+    let Some(stub) = stub(Variant::Plain) else { return };
+    let mut exe = apply_resources(&stub, &sample_resources()).unwrap();
+    let image_end = exe.len() as u64;
+    let before = overlay_range(&exe).unwrap();
+    assert!(before.is_empty() && before.start <= image_end, "{before:?}");
+    let payload: Vec<u8> = (0..10_001u32).map(|i| (i * 7 % 251) as u8).collect();
+    exe.extend_from_slice(&payload);
+    refresh_checksum(&mut exe).unwrap();
+    let range = overlay_range(&exe).unwrap();
+    assert_eq!(range, before.start..before.start + payload.len() as u64);
+    assert_eq!(&exe[range.start as usize..range.end as usize], &payload[..]);
+    let path = write_temp("payload.exe", &exe);
+    if let Some(info) = pefile(&path) {
+        assert_eq!(info["verified"], true, "checksum after refresh_checksum");
+    }
+
+    let (Some(sign), Some(openssl)) = (tool("osslsigncode", "the signing test"), tool("openssl", "the signing test"))
+    else {
+        return;
+    };
+    let dir = target_dir();
+    let (key, cert, signed) = (dir.join("sign.key"), dir.join("sign.crt"), dir.join("signed.exe"));
+    run(Command::new(openssl)
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pybundle test", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert));
+    let _ = std::fs::remove_file(&signed);
+    run(Command::new(sign).arg("sign").arg("-certs").arg(&cert).arg("-key").arg(&key).arg("-in").arg(&path).arg("-out").arg(&signed));
+    let signed_exe = std::fs::read(&signed).unwrap();
+    let range = overlay_range(&signed_exe).unwrap();
+    assert_eq!(range.start, before.start);
+    let found = &signed_exe[range.start as usize..range.end as usize];
+    assert!(found.starts_with(&payload), "payload at the start of the range");
+    assert!(found.len() - payload.len() < 8 && found[payload.len()..].iter().all(|&b| b == 0), "only padding after");
+    if let Some((code, stdout)) = wine(&signed) {
+        assert_eq!(code, 7, "{stdout}");
+    }
+    // Writing resources into a signed file drops the now-invalid signature.
+    let resigned = apply_resources(&signed_exe, &sample_resources()).unwrap();
+    let range = overlay_range(&resigned).unwrap();
+    assert_eq!(range.end, resigned.len() as u64);
+}
+
+#[test]
+fn imports_lists_dlls_and_functions() {
+    let Some(stub) = stub(Variant::RsrcNotLast) else { return };
+    let imports = imports(&stub).unwrap();
+    let find = |dll: &str| imports.iter().find(|(d, _)| d.eq_ignore_ascii_case(dll)).map(|(_, f)| f);
+    let kernel32 = find("KERNEL32.dll").expect("kernel32 imported");
+    assert!(kernel32.iter().any(|f| f == "GetModuleFileNameW"), "{kernel32:?}");
+    assert!(find("VERSION.dll").expect("version.dll imported").iter().any(|f| f == "GetFileVersionInfoW"));
+}
+
+#[test]
+fn bad_input_gives_one_line_errors() {
+    let messages = |exe: &[u8]| {
+        [
+            apply_resources(exe, &Resources::default()).unwrap_err().to_string(),
+            overlay_range(exe).unwrap_err().to_string(),
+            imports(exe).unwrap_err().to_string(),
+        ]
+    };
+    for message in messages(b"this is not an executable at all, just some text that goes on for a while") {
+        assert!(message.contains("not a Windows executable") && !message.contains('\n'), "{message}");
+    }
+    let mut no_pe = vec![0u8; 128];
+    no_pe[..2].copy_from_slice(b"MZ");
+    no_pe[0x3c] = 0x40;
+    for message in messages(&no_pe) {
+        assert!(message.contains("no PE signature") || message.contains("without a PE signature"), "{message}");
+    }
+    let Some(stub) = stub(Variant::RsrcNotLast) else { return };
+    for cut in [0x90, 0x200, stub.len() / 2, stub.len() - 1] {
+        for message in messages(&stub[..cut]) {
+            assert!(message.starts_with("truncated PE executable") && !message.contains('\n'), "cut {cut}: {message}");
+        }
+    }
+}
