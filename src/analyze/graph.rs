@@ -7,7 +7,7 @@ use super::condition::Target;
 use super::dists::Sites;
 use super::imports::{is_dotted_name, scan, Scan};
 use super::resolve::{package_dirs, Resolver};
-use super::rules::{implicit, is_never, is_test_dir, ALWAYS};
+use super::rules::{implicit, is_never, is_test_dir, lazy_only, ALWAYS, FROZEN};
 use super::{Analysis, Entry, Inputs, Missing, Module, ModuleKind, Origin, Reason};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -86,9 +86,10 @@ impl<'i> Graph<'i> {
             }
         }
         let stdlib_dirs = inputs.stdlib_dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).collect();
+        let builtins: Vec<String> = inputs.builtin_modules.iter().cloned().chain(FROZEN.iter().map(|f| f.to_string())).collect();
         Graph {
             inputs,
-            resolver: Resolver::new(entries, inputs.ext_suffixes.clone(), &inputs.builtin_modules),
+            resolver: Resolver::new(entries, inputs.ext_suffixes.clone(), &builtins),
             sites: Sites::default(),
             stdlib_dirs,
             nodes: HashMap::new(),
@@ -178,11 +179,19 @@ impl<'i> Graph<'i> {
 
     /// Adds what one scanned module imports.
     fn follow(&mut self, name: &str, found: Scan) {
-        let is_package = matches!(self.nodes[name].module.kind, ModuleKind::Package(_));
+        let node = &self.nodes[name];
+        let is_package = matches!(node.module.kind, ModuleKind::Package(_));
+        let stdlib = node.module.origin == Origin::Stdlib;
         if is_package {
             self.alls.insert(name.to_string(), found.all);
         }
-        for import in found.imports {
+        // Whether each import was found: a fallback in an `except
+        // ImportError:` handler is followed only if its try body failed.
+        let mut found_each = vec![false; found.imports.len()];
+        for (index, import) in found.imports.into_iter().enumerate() {
+            if !import.instead_of.is_empty() && import.instead_of.iter().all(|&i| found_each[i]) {
+                continue;
+            }
             let site = ImportSite { importer: name, line: import.line, optional: import.optional, conditional: import.conditional };
             let module = if import.level == 0 {
                 import.module
@@ -196,9 +205,13 @@ impl<'i> Graph<'i> {
                     }
                 }
             };
+            if stdlib && lazy_only(name, &module) {
+                continue;
+            }
             if !self.include(&module, Via::Import(&site)) {
                 continue;
             }
+            found_each[index] = true;
             for item in &import.names {
                 if item == "*" {
                     self.star(&module, name);
@@ -235,8 +248,13 @@ impl<'i> Graph<'i> {
         self.bring_in(name, via, false)
     }
 
-    /// `name`, or `pkg.*` for a package and all its submodules.
+    /// `name`, `pkg.*` for a package and all its submodules, or `prefix*`
+    /// for every top-level module whose name starts so.
     fn include_pattern(&mut self, pattern: &str, via: Via<'_>) -> bool {
+        if let Some(prefix) = pattern.strip_suffix('*').filter(|p| !p.ends_with('.')) {
+            let names = self.top_level_names(prefix);
+            return names.iter().fold(false, |any, name| self.include(name, via) | any);
+        }
         let Some(package) = pattern.strip_suffix(".*") else { return self.include(pattern, via) };
         if !self.include(package, via) {
             return false;
@@ -384,6 +402,18 @@ impl<'i> Graph<'i> {
                 self.include_submodules(&full, via);
             }
         }
+    }
+
+    /// Top-level modules (`.py` files) in the search path whose name starts
+    /// with `prefix`.
+    fn top_level_names(&mut self, prefix: &str) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for entry in self.resolver.entries().to_vec() {
+            let Some(listing) = self.resolver.listings.get(&entry) else { continue };
+            let matching = listing.files.iter().filter(|f| f.starts_with(prefix));
+            names.extend(matching.filter_map(|f| f.strip_suffix(".py")).map(String::from));
+        }
+        names
     }
 
     /// Takes a distribution whole: all of its modules come in.

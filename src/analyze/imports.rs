@@ -25,6 +25,9 @@ pub struct Import {
     pub optional: bool,
     /// In an `if`/`elif`/`else` branch that the target may not take.
     pub conditional: bool,
+    /// In an `except ImportError:` handler: a fallback, needed only if one
+    /// of these imports (indices into [`Scan::imports`]) fails.
+    pub instead_of: Vec<usize>,
 }
 
 /// What analysis needs from a module's source.
@@ -46,18 +49,57 @@ pub fn scan(source: &str, target: &Target, name: &str) -> Result<Scan, SyntaxErr
     for line in &lines {
         scanner.line(line);
     }
-    Ok(Scan { imports: scanner.imports, all: scanner.all })
+    let unused = scanner.main_only_imports(&lines);
+    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all })
+}
+
+/// `imports` but those at the `unused` indices, with `instead_of` renumbered.
+fn without(imports: Vec<Import>, unused: &HashSet<usize>) -> Vec<Import> {
+    if unused.is_empty() {
+        return imports;
+    }
+    let mut renumbered = Vec::with_capacity(imports.len());
+    let mut next = 0;
+    for i in 0..imports.len() {
+        renumbered.push((!unused.contains(&i)).then(|| {
+            next += 1;
+            next - 1
+        }));
+    }
+    imports
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !unused.contains(i))
+        .map(|(_, mut import)| {
+            import.instead_of = import.instead_of.iter().filter_map(|&j| renumbered[j]).collect();
+            import
+        })
+        .collect()
 }
 
 #[derive(Debug)]
 enum Block {
-    /// A `try:` statement: the imports of its body, while in the body.
-    Try { body: Vec<usize>, in_body: bool },
+    /// A `try:` statement: the imports of its body, and which clause it is
+    /// in.
+    Try { body: Vec<usize>, clause: Clause },
     /// An `if` chain: whether the current branch is dead or undecided, and
     /// what the earlier branches were.
     If { dead: bool, conditional: bool, taken: bool, undecided: bool },
     /// `with suppress(ImportError):`.
     Suppress,
+    /// A module-level function, by name.
+    Def(String),
+    /// `if __name__ == "__main__":` in a module that is not `__main__`.
+    MainBlock,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clause {
+    Body,
+    /// An `except` clause; whether it catches `ImportError`.
+    Handler(bool),
+    /// `else` or `finally`.
+    Other,
 }
 
 #[derive(Debug)]
@@ -77,6 +119,10 @@ struct Scanner<'s> {
     flags: HashMap<String, bool>,
     /// Names assigned more than once or elsewhere: never flags.
     unstable: HashSet<String>,
+    /// The imports inside each module-level function.
+    functions: HashMap<String, Vec<usize>>,
+    /// How often each name occurs in a dead `__main__` block.
+    main_names: HashMap<String, usize>,
 }
 
 impl<'s> Scanner<'s> {
@@ -99,15 +145,23 @@ impl<'s> Scanner<'s> {
         match keyword {
             "if" => {
                 let value = self.evaluate(test);
-                self.frames.push(Frame {
-                    indent: line.indent,
-                    block: Block::If {
+                let main_block = value == Some(false) && line.indent == 0 && test.contains(&Tok::Name("__name__"));
+                let block = if main_block {
+                    Block::MainBlock
+                } else {
+                    Block::If {
                         dead: value == Some(false),
                         conditional: value.is_none(),
                         taken: value == Some(true),
                         undecided: value.is_none(),
-                    },
-                });
+                    }
+                };
+                self.frames.push(Frame { indent: line.indent, block });
+            }
+            "def" if line.indent == 0 => {
+                if let Some(Tok::Name(name)) = toks.iter().skip_while(|t| t != &&Tok::Name("def")).nth(1) {
+                    self.frames.push(Frame { indent: 0, block: Block::Def(name.to_string()) });
+                }
             }
             "elif" | "else" if continues => {
                 let value = if keyword == "elif" { self.evaluate(test) } else { Some(true) };
@@ -116,21 +170,17 @@ impl<'s> Scanner<'s> {
             "except" if continues => {
                 let caught = head[1..].iter().all(|t| t == &Tok::Op(b'*'))
                     || head.iter().any(|t| matches!(t, Tok::Name(n) if IMPORT_ERRORS.contains(n)));
-                if let Some(Frame { block: Block::Try { body, in_body }, .. }) = self.frames.last_mut() {
+                if let Some(Frame { block: Block::Try { body, clause }, .. }) = self.frames.last_mut() {
                     if caught {
                         for &index in body.iter() {
                             self.imports[index].optional = true;
                         }
                     }
-                    *in_body = false;
+                    *clause = Clause::Handler(caught);
                 }
             }
-            "finally" if continues => {
-                if let Some(Frame { block: Block::Try { in_body, .. }, .. }) = self.frames.last_mut() {
-                    *in_body = false;
-                }
-            }
-            "try" => self.frames.push(Frame { indent: line.indent, block: Block::Try { body: Vec::new(), in_body: true } }),
+            "finally" if continues => self.next_branch(None),
+            "try" => self.frames.push(Frame { indent: line.indent, block: Block::Try { body: Vec::new(), clause: Clause::Body } }),
             "with" => {
                 let suppress = head.contains(&Tok::Name("suppress"))
                     && head.iter().any(|t| matches!(t, Tok::Name(n) if IMPORT_ERRORS.contains(n)));
@@ -154,8 +204,8 @@ impl<'s> Scanner<'s> {
             let goes_on = indent == top.indent
                 && match top.block {
                     Block::Try { .. } => matches!(keyword, "except" | "else" | "finally"),
-                    Block::If { .. } => matches!(keyword, "elif" | "else"),
-                    Block::Suppress => false,
+                    Block::If { .. } | Block::MainBlock => matches!(keyword, "elif" | "else"),
+                    Block::Suppress | Block::Def(_) => false,
                 };
             if goes_on {
                 return true;
@@ -175,7 +225,10 @@ impl<'s> Scanner<'s> {
                 *taken |= value == Some(true);
                 *undecided |= value.is_none();
             }
-            Some(Frame { block: Block::Try { in_body, .. }, .. }) => *in_body = false,
+            Some(Frame { block: Block::Try { clause, .. }, .. }) => *clause = Clause::Other,
+            Some(frame @ Frame { block: Block::MainBlock, .. }) => {
+                frame.block = Block::If { dead: value == Some(false), conditional: value.is_none(), taken: false, undecided: false };
+            }
             _ => {}
         }
     }
@@ -186,13 +239,20 @@ impl<'s> Scanner<'s> {
     }
 
     fn dead(&self) -> bool {
-        self.frames.iter().any(|f| matches!(f.block, Block::If { dead: true, .. }))
+        self.frames.iter().any(|f| matches!(f.block, Block::If { dead: true, .. } | Block::MainBlock))
     }
 
     /// The simple statements of a line (or of a header's inline body),
     /// split at `;`.
     fn statements(&mut self, toks: &[Tok<'_>], line: &Line<'_>) {
         if self.dead() {
+            if self.frames.iter().any(|f| matches!(f.block, Block::MainBlock)) {
+                for tok in toks {
+                    if let Tok::Name(name) = tok {
+                        *self.main_names.entry(name.to_string()).or_default() += 1;
+                    }
+                }
+            }
             return;
         }
         let mut depth = 0i32;
@@ -250,7 +310,7 @@ impl<'s> Scanner<'s> {
     fn import(&mut self, toks: &[Tok<'_>], line: u32) {
         for part in toks.split(|t| t == &Tok::Op(b',')) {
             if let Some((module, _)) = dotted(part) {
-                self.record(Import { module, level: 0, names: Vec::new(), line, optional: false, conditional: false });
+                self.record(Import { module, level: 0, names: Vec::new(), line, optional: false, conditional: false, instead_of: Vec::new() });
             }
         }
     }
@@ -279,7 +339,7 @@ impl<'s> Scanner<'s> {
                 .collect()
         };
         let level = u32::try_from(level).unwrap_or(u32::MAX);
-        self.record(Import { module, level, names, line, optional: false, conditional: false });
+        self.record(Import { module, level, names, line, optional: false, conditional: false, instead_of: Vec::new() });
     }
 
     /// `importlib.import_module("x")`, `import_module(".x", __package__)`,
@@ -306,6 +366,7 @@ impl<'s> Scanner<'s> {
                 line: line.number,
                 optional: false,
                 conditional: false,
+                instead_of: Vec::new(),
             };
             if level == 0 {
                 self.record(import(module.to_string(), 0));
@@ -338,13 +399,34 @@ impl<'s> Scanner<'s> {
         let index = self.imports.len();
         for frame in &mut self.frames {
             match &mut frame.block {
-                Block::Try { body, in_body: true } => body.push(index),
+                Block::Try { body, clause: Clause::Body } => body.push(index),
+                Block::Try { body, clause: Clause::Handler(true) } => import.instead_of = body.clone(),
                 Block::If { conditional: true, .. } => import.conditional = true,
                 Block::Suppress => import.optional = true,
+                Block::Def(name) => self.functions.entry(name.clone()).or_default().push(index),
                 _ => {}
             }
         }
         self.imports.push(import);
+    }
+
+    /// The imports of module-level functions that only this module's dead
+    /// `if __name__ == "__main__":` block calls (`_test()`, `main()`): their
+    /// name occurs nowhere else in the module, nor in `__all__`.
+    fn main_only_imports(&self, lines: &[Line<'_>]) -> HashSet<usize> {
+        let candidates: Vec<(&String, &Vec<usize>)> = self
+            .functions
+            .iter()
+            .filter(|(name, _)| self.main_names.contains_key(*name) && !self.all.contains(name))
+            .collect();
+        let mut unused = HashSet::new();
+        for (name, imports) in candidates {
+            let everywhere = lines.iter().flat_map(|l| &l.toks).filter(|t| matches!(t, Tok::Name(n) if n == name)).count();
+            if everywhere == 1 + self.main_names[name] {
+                unused.extend(imports);
+            }
+        }
+        unused
     }
 }
 
@@ -532,6 +614,26 @@ def f():
         let got: Vec<(String, bool)> = imports_of(source).into_iter().map(|i| (i.0, i.4)).collect();
         let expected = [("sys", false), ("typing", false), ("posix_only", false), ("tomllib", false), ("maybe", true), ("maybe2", true), ("maybe3", true), ("always", false)];
         assert_eq!(got, expected.map(|(m, c)| (m.to_string(), c)));
+    }
+
+    #[test]
+    fn fallbacks_name_what_they_replace() {
+        let target = Target { version: (3, 11, 7), platform: "linux".into() };
+        let source = "try:\n    import fast\n    from . import faster\nexcept ImportError:\n    import slow\nelse:\n    import after\ntry:\n    x()\nexcept (ValueError, ImportError):\n    import other\n";
+        let imports = scan(source, &target, "pkg.mod").unwrap().imports;
+        let instead: Vec<(&str, Vec<usize>)> = imports.iter().map(|i| (i.module.as_str(), i.instead_of.clone())).collect();
+        assert_eq!(instead, [("fast", vec![]), ("", vec![]), ("slow", vec![0, 1]), ("after", vec![]), ("other", vec![])]);
+    }
+
+    #[test]
+    fn functions_only_the_main_block_calls() {
+        let target = Target { version: (3, 11, 7), platform: "linux".into() };
+        let source = "import a\ndef _test():\n    import doctest\ndef main():\n    import argparse\ndef used():\n    import json\nmain_alias = main\nhandlers = [used]\ntry:\n    import x\nexcept ImportError:\n    import y\nif __name__ == '__main__':\n    _test(); main(); used()\n";
+        let modules = |name: &str| -> Vec<String> {
+            scan(source, &target, name).unwrap().imports.into_iter().map(|i| format!("{}{:?}", i.module, i.instead_of)).collect()
+        };
+        assert_eq!(modules("pkg.mod"), ["a[]", "argparse[]", "json[]", "x[]", "y[3]"]);
+        assert_eq!(modules("__main__").len(), 6);
     }
 
     #[test]

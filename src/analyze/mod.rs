@@ -17,7 +17,7 @@ mod tests;
 
 pub use condition::Target;
 pub use graph::analyze;
-pub use rules::{ALWAYS, IMPLICIT, NEVER, TEST_DIRS};
+pub use rules::{ALWAYS, FROZEN, IMPLICIT, LAZY_ONLY, NEVER, TEST_DIRS};
 
 use crate::probe::Interpreter;
 use anyhow::Context;

@@ -12,6 +12,10 @@ pub const NEVER: &[&str] = &[
     "_testmultiphase", "_testsinglephase", "_xxsubinterpreters", "_xxinterpchannels", "_xxinterpqueues",
 ];
 
+/// Modules frozen into every CPython 3.8+ but not in
+/// `sys.builtin_module_names`: always there, nothing to bundle.
+pub const FROZEN: &[&str] = &["_frozen_importlib", "_frozen_importlib_external"];
+
 /// Subpackages named like this hold a package's own tests; in the stdlib
 /// and in distributions they are never followed nor bundled.
 pub const TEST_DIRS: &[&str] = &["test", "tests", "idle_test"];
@@ -25,15 +29,49 @@ pub const ALWAYS: &[&str] = &["encodings.*"];
 /// Imports that no Python source shows, as (module, what it needs). Applied
 /// when the module is imported by code or named as a root, not when it is
 /// only one of CPython's start-up modules. A trailing `.*` means the whole
-/// package.
+/// package; a trailing `*` alone, every top-level module with that prefix.
+/// Checked against what CPython 3.11 imports (see the tests).
 pub const IMPLICIT: &[(&str, &[&str])] = &[
-    // `time.strptime` and `datetime.strptime` import `_strptime` from C.
+    // C code imports these when the extension module loads or is used.
     ("time", &["_strptime"]),
     ("_datetime", &["_strptime"]),
+    ("_decimal", &["collections", "numbers"]),
+    ("_pickle", &["copyreg", "_compat_pickle", "functools"]),
+    ("_elementtree", &["copy", "pyexpat", "xml.etree.ElementPath"]),
+    ("_asyncio", &["asyncio"]),
+    ("_ssl", &["_socket"]),
+    ("_sqlite3", &["collections", "sqlite3.dump"]),
+    ("_zoneinfo", &["zoneinfo._common", "zoneinfo._tzpath"]),
+    ("_json", &["json.decoder"]),
+    ("_curses_panel", &["_curses"]),
+    ("array", &["collections.abc"]),
+    // Python code imports these by a name built at run time.
+    ("sysconfig", &["_sysconfigdata_*"]),
+    ("dbm", &["dbm.*"]),
+    ("xml.sax", &["xml.sax.expatreader"]),
+    ("xml.dom.domreg", &["xml.dom.minidom"]),
     // Start methods run code strings (`from multiprocessing.spawn import
     // spawn_main`, `...forkserver import main`, `...resource_tracker import
     // main`) in the child, and contexts pick their Popen by name.
     ("multiprocessing", &["multiprocessing.*"]),
+    // Loaders' resource readers, imported from the import system.
+    ("importlib.resources", &["importlib.readers"]),
+];
+
+/// Stdlib imports (importer, imported) not followed: each sits in a
+/// function that only the imported module's own API calls, so an app that
+/// needs it imports that module anyway; or it is a debugging aid that needs
+/// the app to import it first.
+pub const LAZY_ONLY: &[(&str, &str)] = &[
+    // `PathFinder.find_distributions`, called only by importlib.metadata.
+    ("importlib._bootstrap_external", "importlib.metadata"),
+    // `get_resource_reader`, called only by importlib.resources (which
+    // implies importlib.readers, below).
+    ("importlib._bootstrap_external", "importlib.readers"),
+    ("zipimport", "importlib.readers"),
+    // Where a warned-about object was allocated, shown only while
+    // tracemalloc traces, which the app starts by importing it.
+    ("warnings", "tracemalloc"),
 ];
 
 pub fn is_test_dir(name: &str) -> bool {
@@ -43,6 +81,11 @@ pub fn is_test_dir(name: &str) -> bool {
 /// `name` is on the never-list, or a submodule of a module that is.
 pub fn is_never(name: &str) -> bool {
     NEVER.iter().any(|never| name == *never || name.strip_prefix(never).is_some_and(|rest| rest.starts_with('.')))
+}
+
+/// Whether the stdlib import of `imported` by `importer` is not followed.
+pub fn lazy_only(importer: &str, imported: &str) -> bool {
+    LAZY_ONLY.contains(&(importer, imported))
 }
 
 /// What `name` needs beyond its imports.

@@ -1,1 +1,189 @@
-//! Analysis of real apps on this machine's CPython.
+//! Analysis of real apps on this machine's CPython 3.11: stdlib pruning,
+//! and third-party distributions from a virtualenv that pip fills (cached
+//! under `target/test-cache/`).
+
+use super::*;
+use crate::probe::{probe, Interpreter};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// pyenv's 3.11 if present, else Debian's.
+fn base_python() -> Option<PathBuf> {
+    ["/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11"].into_iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-cache")
+}
+
+/// CPython's start-up modules, as `python -I -S` has them.
+fn startup(python: &Path) -> Vec<String> {
+    let output = Command::new(python)
+        .args(["-I", "-S", "-c", "import sys; print('\\n'.join(sys.modules))"])
+        .output()
+        .expect("python runs");
+    String::from_utf8_lossy(&output.stdout).lines().map(String::from).collect()
+}
+
+/// Analyses `source` written as `app.py` in a fresh directory.
+fn analyze_script(python: &Interpreter, source: &str) -> Analysis {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("app.py");
+    std::fs::write(&script, source).unwrap();
+    let mut inputs = Inputs::new(python, Entry::Script(script), &[]).unwrap();
+    inputs.startup = startup(&python.command);
+    analyze(&inputs).unwrap()
+}
+
+fn names(analysis: &Analysis) -> Vec<&str> {
+    analysis.modules.keys().map(String::as_str).collect()
+}
+
+/// A virtualenv with `packages` installed, made once and kept in the test
+/// cache; `None` (after saying why) when pip cannot install them here.
+fn venv(label: &str, packages: &[&str]) -> Option<Interpreter> {
+    static LOCK: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
+    let _guard = LOCK.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let base = base_python()?;
+    let dir = cache_dir().join(format!("venv-{label}"));
+    let python = dir.join("bin/python");
+    let done = dir.join(".complete");
+    if !done.is_file() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(cache_dir()).ok()?;
+        let made = Command::new(&base).args(["-m", "venv"]).arg(&dir).status().ok()?.success();
+        let installed = made
+            && Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args(packages)
+                .status()
+                .is_ok_and(|s| s.success());
+        if !installed {
+            eprintln!("skipped: pip could not install {packages:?} into {}", dir.display());
+            return None;
+        }
+        std::fs::write(&done, "").ok()?;
+    }
+    Some(probe(&python).expect("the venv's python probes"))
+}
+
+#[test]
+fn hello_world_keeps_only_what_it_needs() {
+    let Some(base) = base_python() else { return eprintln!("skipped: no CPython 3.11 here") };
+    let python = probe(&base).unwrap();
+    let analysis = analyze_script(&python, "print('hello')\n");
+    let modules = names(&analysis);
+    for unwanted in ["ssl", "_ssl", "sqlite3", "_sqlite3", "_hashlib", "tkinter", "_tkinter", "email", "asyncio", "unittest", "doctest", "pydoc", "ctypes", "multiprocessing", "_decimal", "lzma"] {
+        assert!(!modules.contains(&unwanted), "hello world has {unwanted}: {:?}", analysis.modules[unwanted].reason);
+    }
+    for wanted in ["__main__", "encodings", "encodings.utf_8", "encodings.latin_1", "encodings.idna", "codecs", "io", "abc"] {
+        assert!(modules.contains(&wanted), "hello world lacks {wanted}");
+    }
+    assert_eq!(analysis.modules["__main__"].reason, Reason::Entry);
+    assert_eq!(analysis.modules["encodings.utf_8"].origin, Origin::Stdlib);
+    assert!(analysis.distributions.is_empty());
+    assert!(analysis.missing.iter().all(|m| !m.needed()), "{:?}", analysis.missing);
+}
+
+#[test]
+fn stdlib_extension_modules_come_with_their_packages() {
+    let Some(base) = base_python() else { return eprintln!("skipped: no CPython 3.11 here") };
+    let python = probe(&base).unwrap();
+    let analysis = analyze_script(&python, "import json, sqlite3, ssl\nfrom xml.etree import ElementTree\n");
+    let modules = names(&analysis);
+    for wanted in ["_json", "json.decoder", "sqlite3.dbapi2", "_sqlite3", "sqlite3.dump", "_ssl", "_socket", "_elementtree", "xml.etree.ElementPath", "pyexpat"] {
+        assert!(modules.contains(&wanted), "lacks {wanted}");
+    }
+    assert!(!modules.contains(&"tkinter") && !modules.contains(&"sqlite3.test"));
+    assert_eq!(analysis.modules["json"].reason, Reason::ImportedBy("__main__".into()));
+    assert_eq!(analysis.modules["sqlite3.dump"].reason, Reason::ImpliedBy("_sqlite3".into()));
+    assert!(matches!(analysis.modules["sqlite3"].kind, ModuleKind::Package(_)));
+    assert!(matches!(analysis.modules["_ssl"].kind, ModuleKind::Extension(_) | ModuleKind::Builtin));
+}
+
+#[test]
+#[ignore]
+fn explore() {
+    let python = match std::env::var("VENV") {
+        Ok(label) => venv(&label, &std::env::var("PKGS").unwrap_or_default().split(' ').collect::<Vec<_>>()).unwrap(),
+        Err(_) => probe(&base_python().unwrap()).unwrap(),
+    };
+    let source = std::env::var("SRC").unwrap();
+    let start = std::time::Instant::now();
+    let analysis = analyze_script(&python, &source.replace("\\n", "\n"));
+    let elapsed = start.elapsed();
+    for m in analysis.modules.values() {
+        println!("{} {:?} {:?}", m.name, m.origin, m.reason);
+    }
+    for m in &analysis.missing {
+        println!("MISSING {m:?}");
+    }
+    for w in &analysis.warnings {
+        println!("WARN {w}");
+    }
+    for d in &analysis.distributions {
+        println!("DIST {} {} {}", d.name, d.version, d.files.len());
+    }
+    println!("{} modules in {elapsed:?}", analysis.modules.len());
+}
+
+/// Scripts that exercise stdlib modules with lazy or C-level imports.
+const EXERCISES: &[&str] = &[
+    "import pickle, io; pickle.loads(pickle.dumps({1: [2.0, 'x']})); pickle.Pickler(io.BytesIO()).dump(1)",
+    "import multiprocessing as mp\nif __name__ == '__main__':\n    for method in ('spawn', 'forkserver', 'fork'):\n        ctx = mp.get_context(method)\n        p = ctx.Process(target=len, args=((),)); p.start(); p.join()\n        q = ctx.Queue(); q.put(1); q.get()\n    mp.Pool(1).close(); mp.Manager().shutdown()\n    import multiprocessing.shared_memory as sm; s = sm.SharedMemory(create=True, size=8); s.close(); s.unlink()",
+    "from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor\nif __name__ == '__main__':\n    with ProcessPoolExecutor(1) as e: e.submit(len, ()).result()\n    with ThreadPoolExecutor(1) as e: e.submit(len, ()).result()",
+    "import ctypes, ctypes.util; ctypes.util.find_library('c'); ctypes.CDLL(None).getpid()",
+    "import logging.config, logging.handlers; logging.config.dictConfig({'version': 1, 'handlers': {'h': {'class': 'logging.handlers.RotatingFileHandler', 'filename': '/dev/null'}}}); logging.getLogger().warning('x')",
+    "import email, email.message, email.utils; m = email.message.EmailMessage(); m['Subject'] = 'é'; m.set_content('é ü'); m.as_string(); m.as_bytes(); email.message_from_string('Subject: =?utf-8?q?x?=\\n\\nbody').get_payload(); email.utils.formatdate()\nfrom email.mime.text import MIMEText; MIMEText('x', 'plain', 'utf-8').as_string()",
+    "import xml.etree.ElementTree as ET; ET.fromstring('<a><b/></a>').findall('.//b'); ET.tostring(ET.Element('x'))\nimport xml.dom.minidom; xml.dom.minidom.parseString('<a/>')",
+    "import asyncio\nasync def main():\n    await asyncio.sleep(0); p = await asyncio.create_subprocess_exec('true'); await p.wait()\n    r, w = await asyncio.open_connection(sock=__import__('socket').socketpair()[0]); w.close()\nasyncio.run(main())",
+    "import sqlite3; sqlite3.connect(':memory:').execute('select 1').fetchall()",
+    "import json; json.loads('{\"a\": [1, 2.5, null]}'); json.dumps({'a': 1}, indent=2)",
+    "import http.client; http.client.HTTPConnection('localhost'); http.client.HTTPSConnection('localhost')",
+    "import urllib.request; urllib.request.build_opener(); urllib.request.Request('http://localhost/')",
+    "import ssl; ssl.create_default_context()",
+    "import decimal; decimal.Decimal('1.1') + 1",
+    "import zoneinfo; zoneinfo.ZoneInfo('UTC')",
+    "import datetime; datetime.datetime.strptime('2020', '%Y'); datetime.datetime.now().astimezone()",
+    "import time; time.strptime('2020', '%Y')",
+    "import codecs; 'x'.encode('idna'); 'x'.encode('cp1252'); codecs.lookup('latin-1'); b'x'.decode('utf-16', 'ignore')",
+    "import subprocess, socket, uuid, hashlib, random, tempfile, shutil, pathlib; subprocess.run(['true']); socket.getaddrinfo('localhost', 80); uuid.uuid4(); hashlib.sha256(b'').hexdigest(); random.random(); shutil.rmtree(tempfile.mkdtemp()); pathlib.Path('.').resolve()",
+    "import locale, platform, argparse, inspect, traceback; locale.getpreferredencoding(); platform.platform(); argparse.ArgumentParser().parse_args([]); inspect.signature(len); traceback.format_stack()",
+    "import csv, io, gzip, zipfile, tarfile, lzma, bz2; list(csv.reader(io.StringIO('a,b'))); gzip.compress(b'x'); lzma.compress(b'x'); bz2.compress(b'x'); zipfile.ZipFile(io.BytesIO(), 'w').close(); tarfile.open(fileobj=io.BytesIO(), mode='w').close()",
+    "import importlib.resources, importlib.metadata; importlib.resources.files('importlib').joinpath('__init__.py').read_bytes(); list(importlib.metadata.distributions())",
+];
+
+/// What python itself imports running `source` (isolated, no site).
+fn imported_at_run_time(python: &Path, source: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("app.py");
+    let report = format!("{source}\nimport sys as _s\nprint('\\n'.join(_s.modules), file=open({:?}, 'w'))\n", dir.path().join("modules.txt"));
+    std::fs::write(&script, report).unwrap();
+    let status = Command::new(python).arg("-I").arg("-S").arg(&script).current_dir(dir.path()).status().unwrap();
+    assert!(status.success(), "python failed on {source}");
+    std::fs::read_to_string(dir.path().join("modules.txt")).unwrap().lines().map(String::from).collect()
+}
+
+#[test]
+fn static_analysis_covers_what_python_imports() {
+    let Some(base) = base_python() else { return eprintln!("skipped: no CPython 3.11 here") };
+    let python = probe(&base).unwrap();
+    let mut gaps = Vec::new();
+    for source in EXERCISES {
+        let analysis = analyze_script(&python, source);
+        let inputs = Inputs::new(&python, Entry::Module("json".into()), &[]).unwrap();
+        let mut resolver = resolve::Resolver::new(python.sys_path.clone(), inputs.ext_suffixes, &python.builtin_modules);
+        for name in imported_at_run_time(&base, source) {
+            // Skip what exists only in sys.modules (`os.path`, frozen modules).
+            let mut kind: Option<ModuleKind> = None;
+            for (i, part) in name.split('.').enumerate() {
+                kind = if i == 0 { resolver.find_top(part) } else { kind.and_then(|k| resolver.find_child(&k, part)) };
+            }
+            if kind.is_some() && !analysis.modules.contains_key(&name) && name != "__main__" {
+                gaps.push(format!("{name} (for {})", source.lines().next().unwrap_or_default()));
+            }
+        }
+    }
+    assert!(gaps.is_empty(), "modules python imported that analysis missed:\n{}", gaps.join("\n"));
+}
