@@ -41,12 +41,29 @@ struct ImportSite<'a> {
     line: u32,
     optional: bool,
     conditional: bool,
+    deferred: bool,
+}
+
+impl ImportSite<'_> {
+    /// Runs whenever the importer is imported.
+    fn eager(&self) -> bool {
+        !(self.optional || self.conditional || self.deferred)
+    }
+}
+
+/// A module brought in by another.
+struct Edge {
+    to: String,
+    /// By an [`IMPLICIT`](super::IMPLICIT) need rather than an import.
+    implied: bool,
+    /// Taken whenever the module it starts from is imported.
+    eager: bool,
 }
 
 struct Node {
     module: Module,
-    /// Modules this one brought in: by import (false) or implicitly (true).
-    edges: Vec<(String, bool)>,
+    /// Modules this one brought in.
+    edges: Vec<Edge>,
     /// Set for the entry, roots and start-up modules.
     fixed: Option<Reason>,
     /// The distribution that brought it in whole, if any.
@@ -192,7 +209,13 @@ impl<'i> Graph<'i> {
             if !import.instead_of.is_empty() && import.instead_of.iter().all(|&i| found_each[i]) {
                 continue;
             }
-            let site = ImportSite { importer: name, line: import.line, optional: import.optional, conditional: import.conditional };
+            let site = ImportSite {
+                importer: name,
+                line: import.line,
+                optional: import.optional,
+                conditional: import.conditional,
+                deferred: import.deferred,
+            };
             let module = if import.level == 0 {
                 import.module
             } else {
@@ -231,7 +254,7 @@ impl<'i> Graph<'i> {
             self.stars.push((package.to_string(), importer.to_string()));
             return;
         };
-        let site = ImportSite { importer, line: 0, optional: true, conditional: false };
+        let site = ImportSite { importer, line: 0, optional: true, conditional: false, deferred: false };
         for item in all {
             self.include_quietly(&format!("{package}.{item}"), Via::Import(&site));
         }
@@ -350,8 +373,8 @@ impl<'i> Graph<'i> {
             _ => None,
         };
         match via {
-            Via::Import(site) => self.edge(site.importer, name, false),
-            Via::Implied(from) => self.edge(from, name, true),
+            Via::Import(site) => self.edge(site.importer, name, false, site.eager()),
+            Via::Implied(from) => self.edge(from, name, true, true),
             Via::PartOf(id) => {
                 let node = self.nodes.get_mut(name).expect("connect after insert");
                 node.part_of.get_or_insert(id);
@@ -371,14 +394,14 @@ impl<'i> Graph<'i> {
         }
     }
 
-    fn edge(&mut self, from: &str, to: &str, implied: bool) {
+    fn edge(&mut self, from: &str, to: &str, implied: bool, eager: bool) {
         if from == to {
             return;
         }
-        if let Some(node) = self.nodes.get_mut(from) {
-            if !node.edges.iter().any(|(n, _)| n == to) {
-                node.edges.push((to.to_string(), implied));
-            }
+        let Some(node) = self.nodes.get_mut(from) else { return };
+        match node.edges.iter_mut().find(|e| e.to == to) {
+            Some(edge) => edge.eager |= eager,
+            None => node.edges.push(Edge { to: to.to_string(), implied, eager }),
         }
     }
 
@@ -469,20 +492,24 @@ impl<'i> Graph<'i> {
             name: name.to_string(),
             imported_by: importer,
             line: site.map_or(0, |s| s.line),
-            optional: true,
+            optional: false,
             conditional: true,
+            deferred: true,
             reachable: false,
         });
-        // Across several imports of the same name, the least guarded counts.
-        entry.optional &= site.is_some_and(|s| s.optional);
+        // A module that guards one import of a name expects it may be
+        // absent; otherwise the least guarded import counts.
+        entry.optional |= site.is_some_and(|s| s.optional);
         entry.conditional &= site.is_some_and(|s| s.conditional);
+        entry.deferred &= site.is_some_and(|s| s.deferred);
     }
 
     fn finish(mut self) -> Analysis {
-        let reached_by_imports = self.assign_reasons();
+        self.assign_reasons();
         let mut missing: Vec<Missing> = std::mem::take(&mut self.missing).into_values().collect();
+        let eager = self.eagerly_imported();
         for item in &mut missing {
-            item.reachable = item.imported_by.as_ref().is_none_or(|i| reached_by_imports.contains(i));
+            item.reachable = item.imported_by.as_ref().is_none_or(|i| eager.contains(i.as_str()));
         }
         let excludes = &self.inputs.excludes;
         let excluded = |name: &str| excludes.iter().any(|e| name == e || name.strip_prefix(e.as_str()).is_some_and(|r| r.starts_with('.')));
@@ -492,10 +519,24 @@ impl<'i> Graph<'i> {
         Analysis { modules, missing, distributions, warnings }
     }
 
+    /// The modules imported whenever the app runs: reached from the entry
+    /// and roots by eager edges only.
+    fn eagerly_imported(&self) -> HashSet<&str> {
+        let mut seen: HashSet<&str> = self.nodes.iter().filter(|(_, n)| n.fixed.is_some()).map(|(k, _)| k.as_str()).collect();
+        let mut stack: Vec<&str> = seen.iter().copied().collect();
+        while let Some(name) = stack.pop() {
+            for edge in self.nodes[name].edges.iter().filter(|e| e.eager) {
+                if seen.insert(edge.to.as_str()) {
+                    stack.push(edge.to.as_str());
+                }
+            }
+        }
+        seen
+    }
+
     /// Sets each module's reason from the shortest chain that brings it in:
     /// first from the entry and roots, then from whole distributions.
-    /// Returns the modules reached from the entry and roots.
-    fn assign_reasons(&mut self) -> HashSet<String> {
+    fn assign_reasons(&mut self) {
         let mut done: HashSet<String> = HashSet::new();
         let mut queue: VecDeque<String> = VecDeque::new();
         let mut names: Vec<String> = self.nodes.keys().cloned().collect();
@@ -508,7 +549,6 @@ impl<'i> Graph<'i> {
             }
         }
         self.spread(&mut queue, &mut done);
-        let from_roots = done.clone();
         for name in &names {
             let node = &self.nodes[name];
             if let (false, Some(id)) = (done.contains(name), node.part_of) {
@@ -519,12 +559,11 @@ impl<'i> Graph<'i> {
             }
         }
         self.spread(&mut queue, &mut done);
-        from_roots
     }
 
     fn spread(&mut self, queue: &mut VecDeque<String>, done: &mut HashSet<String>) {
         while let Some(name) = queue.pop_front() {
-            let edges = self.nodes[&name].edges.clone();
+            let edges: Vec<(String, bool)> = self.nodes[&name].edges.iter().map(|e| (e.to.clone(), e.implied)).collect();
             for (to, implied) in edges {
                 if done.insert(to.clone()) {
                     let reason = if implied { Reason::ImpliedBy(name.clone()) } else { Reason::ImportedBy(name.clone()) };

@@ -25,6 +25,8 @@ pub struct Import {
     pub optional: bool,
     /// In an `if`/`elif`/`else` branch that the target may not take.
     pub conditional: bool,
+    /// In a function body: runs only if the function is called.
+    pub deferred: bool,
     /// In an `except ImportError:` handler: a fallback, needed only if one
     /// of these imports (indices into [`Scan::imports`]) fails.
     pub instead_of: Vec<usize>,
@@ -87,8 +89,8 @@ enum Block {
     If { dead: bool, conditional: bool, taken: bool, undecided: bool },
     /// `with suppress(ImportError):`.
     Suppress,
-    /// A module-level function, by name.
-    Def(String),
+    /// A function, by name; `top` for one at module level.
+    Def { name: String, top: bool },
     /// `if __name__ == "__main__":` in a module that is not `__main__`.
     MainBlock,
 }
@@ -158,9 +160,10 @@ impl<'s> Scanner<'s> {
                 };
                 self.frames.push(Frame { indent: line.indent, block });
             }
-            "def" if line.indent == 0 => {
+            "def" => {
                 if let Some(Tok::Name(name)) = toks.iter().skip_while(|t| t != &&Tok::Name("def")).nth(1) {
-                    self.frames.push(Frame { indent: 0, block: Block::Def(name.to_string()) });
+                    let block = Block::Def { name: name.to_string(), top: line.indent == 0 };
+                    self.frames.push(Frame { indent: line.indent, block });
                 }
             }
             "elif" | "else" if continues => {
@@ -205,7 +208,7 @@ impl<'s> Scanner<'s> {
                 && match top.block {
                     Block::Try { .. } => matches!(keyword, "except" | "else" | "finally"),
                     Block::If { .. } | Block::MainBlock => matches!(keyword, "elif" | "else"),
-                    Block::Suppress | Block::Def(_) => false,
+                    Block::Suppress | Block::Def { .. } => false,
                 };
             if goes_on {
                 return true;
@@ -310,7 +313,7 @@ impl<'s> Scanner<'s> {
     fn import(&mut self, toks: &[Tok<'_>], line: u32) {
         for part in toks.split(|t| t == &Tok::Op(b',')) {
             if let Some((module, _)) = dotted(part) {
-                self.record(Import { module, level: 0, names: Vec::new(), line, optional: false, conditional: false, instead_of: Vec::new() });
+                self.record(Import { module, level: 0, names: Vec::new(), line, optional: false, conditional: false, deferred: false, instead_of: Vec::new() });
             }
         }
     }
@@ -339,7 +342,7 @@ impl<'s> Scanner<'s> {
                 .collect()
         };
         let level = u32::try_from(level).unwrap_or(u32::MAX);
-        self.record(Import { module, level, names, line, optional: false, conditional: false, instead_of: Vec::new() });
+        self.record(Import { module, level, names, line, optional: false, conditional: false, deferred: false, instead_of: Vec::new() });
     }
 
     /// `importlib.import_module("x")`, `import_module(".x", __package__)`,
@@ -366,6 +369,7 @@ impl<'s> Scanner<'s> {
                 line: line.number,
                 optional: false,
                 conditional: false,
+                deferred: false,
                 instead_of: Vec::new(),
             };
             if level == 0 {
@@ -403,7 +407,12 @@ impl<'s> Scanner<'s> {
                 Block::Try { body, clause: Clause::Handler(true) } => import.instead_of = body.clone(),
                 Block::If { conditional: true, .. } => import.conditional = true,
                 Block::Suppress => import.optional = true,
-                Block::Def(name) => self.functions.entry(name.clone()).or_default().push(index),
+                Block::Def { name, top } => {
+                    import.deferred = true;
+                    if *top {
+                        self.functions.entry(name.clone()).or_default().push(index);
+                    }
+                }
                 _ => {}
             }
         }
@@ -634,6 +643,15 @@ def f():
         };
         assert_eq!(modules("pkg.mod"), ["a[]", "argparse[]", "json[]", "x[]", "y[3]"]);
         assert_eq!(modules("__main__").len(), 6);
+    }
+
+    #[test]
+    fn imports_in_functions_are_deferred() {
+        let target = Target { version: (3, 11, 7), platform: "linux".into() };
+        let source = "import a\nclass C:\n    import b\n    def m(self):\n        import c\n    import d\ndef f():\n    def g(): pass\n    import e\nimport f\n";
+        let deferred: Vec<(String, bool)> = scan(source, &target, "m").unwrap().imports.into_iter().map(|i| (i.module, i.deferred)).collect();
+        let expected = [("a", false), ("b", false), ("c", true), ("d", false), ("e", true), ("f", false)];
+        assert_eq!(deferred, expected.map(|(m, d)| (m.to_string(), d)));
     }
 
     #[test]

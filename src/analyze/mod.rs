@@ -154,19 +154,23 @@ pub struct Missing {
     /// The importing module; `None` for a root.
     pub imported_by: Option<String>,
     pub line: u32,
-    /// Guarded by `try: ... except ImportError` (or `suppress`).
+    /// Guarded by `try: ... except ImportError` (or `suppress`) in the
+    /// importer, at this import or another of the same name.
     pub optional: bool,
     /// In an `if` branch that may not run on the target.
     pub conditional: bool,
-    /// The importer is reachable from the entry or roots by imports (not
-    /// only there because its distribution is taken whole).
+    /// Inside a function: fails only when that function runs.
+    pub deferred: bool,
+    /// The importer is imported whenever the app runs: reached from the
+    /// entry or roots by unguarded module-level imports.
     pub reachable: bool,
 }
 
 impl Missing {
-    /// Whether the app will most likely fail without it.
+    /// Whether the app fails at start without it: an unguarded
+    /// module-level import in a module that is always imported.
     pub fn needed(&self) -> bool {
-        !self.optional && !self.conditional && self.reachable
+        !self.optional && !self.conditional && !self.deferred && self.reachable
     }
 }
 

@@ -72,6 +72,13 @@ pub const LAZY_ONLY: &[(&str, &str)] = &[
     // Where a warned-about object was allocated, shown only while
     // tracemalloc traces, which the app starts by importing it.
     ("warnings", "tracemalloc"),
+    // The interactive prompt's helpers, set up by `site` but used only by
+    // the REPL (`help()`, tab completion), which a bundle does not start.
+    ("_sitebuiltins", "pydoc"),
+    ("site", "rlcompleter"),
+    ("site", "readline"),
+    ("site", "_pyrepl.readline"),
+    ("site", "_pyrepl.main"),
 ];
 
 pub fn is_test_dir(name: &str) -> bool {

@@ -102,6 +102,45 @@ fn stdlib_extension_modules_come_with_their_packages() {
     assert!(matches!(analysis.modules["_ssl"].kind, ModuleKind::Extension(_) | ModuleKind::Builtin));
 }
 
+fn distribution<'a>(analysis: &'a Analysis, name: &str) -> &'a Distribution {
+    analysis.distributions.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("{name} not reached"))
+}
+
+fn has_file(dist: &Distribution, relative: &str) -> bool {
+    dist.files.iter().any(|(path, r)| r == relative && path.is_file())
+}
+
+#[test]
+fn third_party_distributions_come_whole() {
+    let Some(python) = venv("thirdparty", &["click", "rich", "requests", "pyyaml"]) else { return };
+    let analysis = analyze_script(&python, "import click, requests, yaml\nfrom rich.console import Console\n");
+    let reached: Vec<&str> = analysis.distributions.iter().map(|d| d.name.as_str()).collect();
+    for name in ["click", "rich", "requests", "PyYAML", "certifi", "urllib3", "idna", "charset-normalizer", "Pygments", "markdown-it-py", "mdurl"] {
+        assert!(reached.contains(&name), "{name} not reached: {reached:?}");
+    }
+    assert!(!reached.iter().any(|n| ["pip", "setuptools"].contains(n)), "{reached:?}");
+
+    let certifi = distribution(&analysis, "certifi");
+    assert!(has_file(certifi, "certifi/cacert.pem"));
+    assert!(certifi.files.iter().any(|(_, r)| r.ends_with(".dist-info/RECORD")));
+    assert!(certifi.files.iter().all(|(_, r)| !r.contains("__pycache__") && !r.starts_with("..")));
+    let yaml = distribution(&analysis, "PyYAML");
+    let extension = format!("yaml/_yaml{}", python.ext_suffix);
+    assert!(has_file(yaml, &extension), "{:?}", yaml.files);
+    assert!(matches!(&analysis.modules["yaml._yaml"].kind, ModuleKind::Extension(p) if p.ends_with(&extension)));
+    assert_eq!(analysis.modules["yaml._yaml"].origin, Origin::Distribution("PyYAML".into()));
+    assert_eq!(analysis.modules["requests"].reason, Reason::ImportedBy("__main__".into()));
+    assert_eq!(analysis.modules["certifi"].reason, Reason::ImportedBy("requests.certs".into()));
+    // Modules nobody imports still come with their distribution.
+    assert_eq!(analysis.modules["rich.__main__"].reason, Reason::PartOf("rich".into()));
+    // Data files are what the modules do not cover.
+    let data: Vec<&str> = analysis.data_files().map(|(_, r)| r.as_str()).collect();
+    assert!(data.contains(&"certifi/cacert.pem") && !data.contains(&"requests/api.py") && !data.contains(&extension.as_str()));
+    let needed: Vec<&Missing> = analysis.missing.iter().filter(|m| m.needed()).collect();
+    assert!(needed.is_empty(), "{needed:?}");
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
+}
+
 #[test]
 #[ignore]
 fn explore() {
