@@ -1,5 +1,6 @@
 //! Command-line options of `pybundle`.
 
+use anyhow::{bail, Result};
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -8,11 +9,16 @@ use std::path::PathBuf;
     name = "pybundle",
     version,
     about = "Bundle a Python application into one self-contained executable",
-    after_help = "Examples:\n  pybundle app.py --onefile      # -> dist/app\n  pybundle app.py                # -> dist/app/app and its files"
+    after_help = "Examples:\n  pybundle app.py --onefile      # -> dist/app\n  pybundle app.py                # -> dist/app/app and its files\n  pybundle -m mypkg --onefile    # a module as the entry, like python -m"
 )]
 pub struct Cli {
     /// The application's entry script.
-    pub script: PathBuf,
+    #[arg(required_unless_present = "module")]
+    pub script: Option<PathBuf>,
+
+    /// Run this module as the entry, like `python -m MODULE`.
+    #[arg(short = 'm', long = "module", value_name = "MODULE", conflicts_with = "script")]
+    pub module: Option<String>,
 
     /// Build one executable file that carries everything.
     #[arg(long, conflicts_with = "onedir")]
@@ -34,6 +40,37 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub distpath: PathBuf,
 
+    /// A module the analysis cannot see (imported by a computed name); repeatable.
+    #[arg(long = "hidden-import", value_name = "MODULE")]
+    pub hidden_imports: Vec<String>,
+
+    /// A module (and its submodules) never to bundle; repeatable.
+    #[arg(long = "exclude-module", value_name = "MODULE")]
+    pub exclude_modules: Vec<String>,
+
+    /// Bundle a package with all its submodules and files; repeatable.
+    #[arg(long = "collect-all", value_name = "PACKAGE")]
+    pub collect_all: Vec<String>,
+
+    /// Place a package's files on disk at run time, for code that opens
+    /// them by path (`os.path.dirname(__file__)`); repeatable.
+    #[arg(long = "collect-files", value_name = "PACKAGE")]
+    pub collect_files: Vec<String>,
+
+    /// Add a file or directory SRC as DEST in the bundle's data directory
+    /// (`sys._MEIPASS`); repeatable.
+    #[arg(long = "add-data", value_name = "SRC:DEST")]
+    pub add_data: Vec<String>,
+
+    /// An extra directory to find the app's modules in; repeatable.
+    #[arg(long = "paths", value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write every module and file of the bundle, why it is there and its
+    /// size, as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// An interpreter flag fixed into the bundle, as on python's command
     /// line: -O, -OO, -u, -X NAME[=VALUE], -W ARG (repeatable).
     #[arg(long = "python-option", value_name = "FLAG", allow_hyphen_values = true)]
@@ -53,14 +90,36 @@ pub struct Cli {
     pub quiet: bool,
 }
 
+/// The app's entry point.
+#[derive(Debug, Clone)]
+pub enum EntryPoint {
+    Script(PathBuf),
+    Module(String),
+}
+
+/// One `--add-data`: a file or directory and where it goes.
+#[derive(Debug, Clone)]
+pub struct DataSpec {
+    pub source: PathBuf,
+    /// `/`-separated, relative.
+    pub dest: String,
+}
+
 /// What to build, as the pipeline sees it.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub script: PathBuf,
+    pub entry: EntryPoint,
     pub onefile: bool,
     pub name: Option<String>,
     pub python: PathBuf,
     pub distpath: PathBuf,
+    pub hidden_imports: Vec<String>,
+    pub exclude_modules: Vec<String>,
+    pub collect_all: Vec<String>,
+    pub collect_files: Vec<String>,
+    pub add_data: Vec<DataSpec>,
+    pub paths: Vec<PathBuf>,
+    pub report: Option<PathBuf>,
     pub python_options: Vec<String>,
     pub hash_seed: Option<u32>,
     pub glibc_floor: Option<(u32, u32)>,
@@ -68,22 +127,47 @@ pub struct Options {
 }
 
 impl Cli {
-    pub fn options(&self) -> Options {
-        Options {
-            script: self.script.clone(),
+    pub fn options(&self) -> Result<Options> {
+        let entry = match (&self.script, &self.module) {
+            (Some(script), _) => EntryPoint::Script(script.clone()),
+            (None, Some(module)) => EntryPoint::Module(module.clone()),
+            (None, None) => bail!("no entry given; pass the app's script, or -m MODULE"),
+        };
+        Ok(Options {
+            entry,
             onefile: self.onefile,
             name: self.name.clone(),
             python: self.python.clone(),
             distpath: self.distpath.clone(),
+            hidden_imports: self.hidden_imports.clone(),
+            exclude_modules: self.exclude_modules.clone(),
+            collect_all: self.collect_all.clone(),
+            collect_files: self.collect_files.clone(),
+            add_data: self.add_data.iter().map(|spec| parse_data_spec(spec)).collect::<Result<_>>()?,
+            paths: self.paths.clone(),
+            report: self.report.clone(),
             python_options: self.python_options.clone(),
             hash_seed: self.hash_seed,
             glibc_floor: self.glibc_floor,
             quiet: self.quiet,
-        }
+        })
     }
 }
 
 fn parse_glibc(text: &str) -> Result<(u32, u32), String> {
     pybundle_bootloader::manifest::parse_version_pair(text)
         .ok_or_else(|| format!("{text:?} is not a glibc version like 2.36"))
+}
+
+/// `SRC:DEST`, as PyInstaller takes it; DEST `.` is the top of the data dir.
+fn parse_data_spec(spec: &str) -> Result<DataSpec> {
+    let Some((source, dest)) = spec.rsplit_once(':') else {
+        bail!("--add-data {spec:?} needs the form SRC:DEST, as in 'assets:assets'");
+    };
+    let dest = dest.trim_matches('/');
+    if source.is_empty() || dest.split('/').any(|part| part == "..") {
+        bail!("--add-data {spec:?} needs a source and a destination inside the bundle, as in 'assets:assets'");
+    }
+    let dest = if dest == "." { String::new() } else { dest.to_string() };
+    Ok(DataSpec { source: PathBuf::from(source), dest })
 }

@@ -6,7 +6,7 @@
 use crate::elf::{self, NativeLib, Resolver};
 use crate::plan::Entry;
 use crate::probe::Interpreter;
-use crate::stdlib::ExtensionModule;
+use crate::contents::Extension;
 use anyhow::{Context, Result};
 use pybundle_bootloader::layout::LIB_DIR;
 use pybundle_bootloader::manifest::NativeKind;
@@ -22,6 +22,8 @@ const LIBGCC_S: &str = "libgcc_s.so.1";
 /// dependents; extension modules after), and the newest glibc they need.
 pub struct Natives {
     pub entries: Vec<Entry>,
+    /// The files the entries were read from.
+    pub sources: Vec<PathBuf>,
     /// For each entry (by archive name): the bundled libraries it needs,
     /// directly or not, in load order.
     pub needs: BTreeMap<String, Vec<String>>,
@@ -29,7 +31,7 @@ pub struct Natives {
     pub glibc_floor: Option<(u32, u32)>,
 }
 
-pub fn collect(python: &Interpreter, extensions: &[ExtensionModule]) -> Result<Natives> {
+pub fn collect(python: &Interpreter, extensions: &[Extension]) -> Result<Natives> {
     let resolver = Resolver::system()?;
     let mut roots: Vec<PathBuf> = vec![find_libgcc_s()?, python.libpython.clone()];
     roots.extend(extensions.iter().map(|e| e.path.clone()));
@@ -38,11 +40,21 @@ pub fn collect(python: &Interpreter, extensions: &[ExtensionModule]) -> Result<N
     let planned: Vec<(PathBuf, String, NativeKind)> = closure
         .iter()
         .map(|lib| match extensions.iter().find(|e| e.path == lib.path) {
-            Some(ext) => (lib.path.clone(), ext.file_name.clone(), NativeKind::Extension { module: ext.module.clone() }),
+            Some(ext) => (lib.path.clone(), ext.archive_name.clone(), NativeKind::Extension { module: ext.module.clone() }),
             None => (lib.path.clone(), format!("{LIB_DIR}/{}", lib.soname), NativeKind::Library),
         })
         .collect();
+    let why: Vec<String> = closure
+        .iter()
+        .map(|lib| match extensions.iter().find(|e| e.path == lib.path) {
+            Some(ext) => ext.why.clone(),
+            None if lib.path == python.libpython => "the interpreter".to_string(),
+            None if lib.needed_by.is_empty() => "loaded by glibc when a thread exits".to_string(),
+            None => format!("needed by {}", lib.needed_by.join(", ")),
+        })
+        .collect();
     let needs = library_needs(&closure, &planned);
+    let sources = closure.iter().map(|lib| lib.path.clone()).collect();
     let libpython_name = planned
         .iter()
         .find(|(path, ..)| *path == python.libpython)
@@ -51,10 +63,11 @@ pub fn collect(python: &Interpreter, extensions: &[ExtensionModule]) -> Result<N
 
     let loaded: Vec<(Entry, Option<(u32, u32)>)> = planned
         .into_par_iter()
-        .map(|(path, name, kind)| {
+        .zip(why)
+        .map(|((path, name, kind), why)| {
             let data = read_stripped(&path)?;
             let floor = elf::glibc_floor(&data).with_context(|| format!("cannot read {}", path.display()))?;
-            Ok((Entry::native(name, kind, data), floor))
+            Ok((Entry::native(name, kind, data, why), floor))
         })
         .collect::<Result<_>>()?;
     let glibc_floor = loaded.iter().filter_map(|(_, floor)| *floor).max();
@@ -63,7 +76,7 @@ pub fn collect(python: &Interpreter, extensions: &[ExtensionModule]) -> Result<N
         .map(|(entry, _)| entry)
         .partition(|e| matches!(e.kind, crate::plan::Kind::Native(NativeKind::Library)));
     libraries.extend(extensions);
-    Ok(Natives { entries: libraries, needs, libpython_name, glibc_floor })
+    Ok(Natives { entries: libraries, sources, needs, libpython_name, glibc_floor })
 }
 
 /// What each object needs, from the closure's "needed by" edges: every

@@ -5,11 +5,11 @@
 //! one [`plan::Plan`].
 
 pub mod analyze;
-pub mod app;
 pub mod build_cache;
 pub mod cli;
 pub mod collect;
 pub mod compile;
+pub mod contents;
 pub mod elf;
 pub mod pe;
 pub mod pipeline;
@@ -17,6 +17,6 @@ pub mod plan;
 pub mod probe;
 pub mod progress;
 pub mod python_options;
-pub mod stdlib;
+pub mod report;
 pub mod stubs;
 pub mod write;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match pybundle::pipeline::build(&cli.options()) {
+    match cli.options().and_then(|options| pybundle::pipeline::build(&options)) {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) => {
             let text = format!("{error:#}").replace('\n', " ");

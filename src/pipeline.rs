@@ -1,22 +1,23 @@
 //! The build, stage by stage: probe → analyze → compile → collect →
 //! assemble → write.
 
-use crate::app;
+use crate::analyze::{self, Analysis, Entry as AnalysisEntry};
 use crate::build_cache::BuildCache;
-use crate::cli::Options;
+use crate::cli::{EntryPoint, Options};
 use crate::collect;
-use crate::compile::{self, Job};
-use crate::plan::{Entry, Plan};
-use crate::probe;
+use crate::compile;
+use crate::contents::{self, Contents};
+use crate::plan::{Compression, Entry, Kind, Plan};
+use crate::probe::{self, Interpreter};
 use crate::progress::Progress;
-use crate::stdlib;
+use crate::report::{self, MissingImport};
 use crate::stubs;
 use crate::write;
 use anyhow::{bail, Context, Result};
 use pybundle_bootloader::layout;
 use pybundle_bootloader::manifest::{self, Layout, Manifest, Native, NativeKind, PythonInfo};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 const LINUX_TARGET: &str = "x86_64-unknown-linux-gnu";
 
@@ -31,8 +32,14 @@ pub struct Built {
 pub fn build(options: &Options) -> Result<Built> {
     let progress = Progress::new(options.quiet);
     let python_options = crate::python_options::parse(&options.python_options, options.hash_seed)?;
-    let app = app::analyze(&options.script)?;
-    let name = output_name(options, &app.script)?;
+    let entry = match &options.entry {
+        EntryPoint::Script(script) if !script.is_file() => {
+            bail!("script {} not found; pass the path of the app's .py file", script.display())
+        }
+        EntryPoint::Script(script) => AnalysisEntry::Script(script.clone()),
+        EntryPoint::Module(module) => AnalysisEntry::Module(module.clone()),
+    };
+    let name = output_name(options)?;
 
     progress.step(format_args!("probing {}", options.python.display()));
     let python = probe::probe(&options.python)?;
@@ -45,41 +52,36 @@ pub fn build(options: &Options) -> Result<Built> {
     ));
     let stub = stubs::for_target(LINUX_TARGET)?;
 
-    let mut sources: BTreeMap<String, Job> = BTreeMap::new();
-    for module in stdlib::source_modules(&python)? {
-        sources.insert(pyc_name(&module.relative), Job { source: module.path, display: module.relative });
+    let analysis = analyze_app(&python, entry.clone(), options, &progress)?;
+    let workdir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, workdir.path())?;
+    if !contents.on_disk.is_empty() {
+        let names: Vec<&str> = contents.on_disk.iter().map(String::as_str).collect();
+        progress.step(format_args!("placed on disk at run time: {}", names.join(", ")));
     }
-    for module in &app.modules {
-        sources.insert(pyc_name(&module.relative), Job { source: module.path.clone(), display: module.relative.clone() });
-    }
-    sources.insert(
-        layout::MAIN_MODULE.to_string(),
-        Job { source: app.script.clone(), display: app.script_display.clone() },
-    );
-    progress.step(format_args!("compiling {} modules", sources.len()));
-    let jobs: Vec<Job> = sources.values().cloned().collect();
-    let pycs = compile::compile_all(&python, &jobs, python_options.optimize, &BuildCache::user())?;
 
+    progress.step(format_args!("compiling {} modules", contents.sources.len()));
+    let jobs: Vec<compile::Job> = contents.sources.iter().map(|s| s.job.clone()).collect();
+    let pycs = compile::compile_all(&python, &jobs, python_options.optimize, &BuildCache::user())?;
     let mut plan = Plan::default();
-    for (name, data) in sources.into_keys().zip(pycs) {
-        let mut entry = Entry::bytecode(name, data);
+    for (source, data) in contents.sources.iter().zip(pycs) {
+        let mut entry = Entry::bytecode(source.name.clone(), data, source.why.clone());
         if entry.name == layout::MAIN_MODULE {
             // The stub reads the entry itself, without inflating it.
-            entry.compression = crate::plan::Compression::Stored;
+            entry.compression = Compression::Stored;
         }
         plan.push(entry);
     }
-    for file in &app.data {
-        let data = std::fs::read(&file.path).with_context(|| format!("cannot read {}", file.path.display()))?;
-        plan.push(Entry::data(file.relative.clone(), data));
+    for directory in &contents.directories {
+        plan.push(Entry::directory(directory.clone()));
     }
 
-    progress.step("collecting native libraries");
-    let extensions = stdlib::extension_modules(&python)?;
-    let collect::Natives { entries: native_entries, needs, libpython_name, glibc_floor } =
-        collect::collect(&python, &extensions)?;
+    progress.step(format_args!("collecting native libraries for {} extension modules", contents.extensions.len()));
+    let natives = collect::collect(&python, &contents.extensions)?;
+    push_data(&mut plan, &contents, &natives.sources)?;
     let stub_floor = crate::elf::glibc_floor(stub)?;
-    let glibc_floor = glibc_floor.max(stub_floor).max(options.glibc_floor);
+    let glibc_floor = natives.glibc_floor.max(stub_floor).max(options.glibc_floor);
+    let collect::Natives { entries: native_entries, needs, libpython_name, .. } = natives;
     for entry in native_entries {
         plan.push(entry);
     }
@@ -96,41 +98,121 @@ pub fn build(options: &Options) -> Result<Built> {
             .map(|e| Native {
                 name: e.name.clone(),
                 kind: match &e.kind {
-                    crate::plan::Kind::Native(kind) => kind.clone(),
+                    Kind::Native(kind) => kind.clone(),
                     _ => NativeKind::Library,
                 },
                 needs: needs.get(&e.name).cloned().unwrap_or_default(),
             })
+            .collect(),
+        files: plan
+            .entries
+            .iter()
+            .filter_map(|e| e.name.strip_prefix(&format!("{}/", layout::FILES_DIR)).map(String::from))
             .collect(),
         hashes: plan.entries.iter().map(|e| (e.name.clone(), e.hash())).collect(),
         options: python_options,
     };
 
     progress.step(format_args!("writing {} entries ({:.1} MB)", plan.entries.len(), mb(plan.total_size())));
-    let built = if options.onefile {
-        let dest = options.distpath.join(&name);
-        write::onefile(stub, &plan, &manifest, &dest)?;
-        let size = std::fs::metadata(&dest)?.len();
-        Built { path: dest, size }
+    let dest = options.distpath.join(&name);
+    let stored = if options.onefile {
+        write::onefile(stub, &plan, &manifest, &dest)?
     } else {
-        let dest = options.distpath.join(&name);
-        write::onedir(stub, &plan, &manifest, &dest, &name)?;
-        Built { size: dir_size(&dest), path: dest }
+        write::onedir(stub, &plan, &manifest, &dest, &name)?
     };
+    let size = if options.onefile { std::fs::metadata(&dest)?.len() } else { dir_size(&dest) };
+    if let Some(report_path) = &options.report {
+        report::write(report_path, &plan, &stored, &missing_imports(&analysis))?;
+    }
+    for line in report::largest_parts(&plan, 5) {
+        progress.step(format_args!("  {line}"));
+    }
     progress.step(format_args!(
         "built {} ({}, {:.1} MB) in {:.1} s",
-        built.path.display(),
+        dest.display(),
         if options.onefile { "onefile" } else { "onedir" },
-        mb(built.size),
+        mb(size),
         progress.elapsed_secs()
     ));
-    Ok(built)
+    Ok(Built { path: dest, size })
 }
 
-fn output_name(options: &Options, script: &std::path::Path) -> Result<String> {
-    let name = match &options.name {
-        Some(name) => name.clone(),
-        None => script.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
+/// Finds what the app imports; names given by options must exist.
+fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, progress: &Progress) -> Result<Analysis> {
+    let mut inputs = analyze::Inputs::new(python, entry, &options.paths)?;
+    inputs.roots = options.hidden_imports.clone();
+    inputs.roots.extend(options.collect_all.iter().map(|p| format!("{p}.*")));
+    inputs.roots.extend(options.collect_files.iter().cloned());
+    inputs.startup = python.startup_modules.clone();
+    inputs.excludes = options.exclude_modules.clone();
+    progress.step("analysing imports");
+    let analysis = analyze::analyze(&inputs)?;
+    let named = options.hidden_imports.iter().chain(&options.collect_all).chain(&options.collect_files);
+    for name in named {
+        if !analysis.modules.contains_key(name) {
+            bail!("module {name} (named by an option) was not found on the search path; check its spelling, or add its directory with --paths DIR");
+        }
+    }
+    for warning in &analysis.warnings {
+        progress.warn(warning);
+    }
+    // Only the app's own missing imports are worth a warning here; the
+    // stdlib's and third-party ones are mostly for other platforms.
+    let from_app = |m: &&analyze::Missing| {
+        m.imported_by.as_ref().and_then(|by| analysis.modules.get(by)).is_some_and(|by| by.origin == analyze::Origin::App)
+    };
+    let needed: Vec<_> = analysis.missing.iter().filter(|m| m.needed()).filter(from_app).collect();
+    for missing in &needed {
+        let by = missing.imported_by.as_deref().unwrap_or("an option");
+        progress.warn(format_args!(
+            "module {} imported by {by} (line {}) was not found; install it, or --exclude-module it if unused",
+            missing.name, missing.line
+        ));
+    }
+    let others = analysis.missing.len() - needed.len();
+    if others > 0 {
+        progress.step(format_args!("{others} imports of the stdlib or of packages not found, most of them optional (listed by --report)"));
+    }
+    progress.step(format_args!(
+        "{} modules from {} distributions",
+        analysis.modules.len(),
+        analysis.distributions.len()
+    ));
+    Ok(analysis)
+}
+
+/// Data files of distributions and packages, and `--add-data`; shared
+/// libraries already collected as natives are not bundled twice.
+fn push_data(plan: &mut Plan, contents: &Contents, native_sources: &[PathBuf]) -> Result<()> {
+    let natives: BTreeSet<PathBuf> = native_sources.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    for file in &contents.data {
+        if std::fs::canonicalize(&file.path).is_ok_and(|p| natives.contains(&p)) {
+            continue;
+        }
+        let data = std::fs::read(&file.path).with_context(|| format!("cannot read {}", file.path.display()))?;
+        plan.push(Entry::data(file.name.clone(), data, file.why.clone()));
+    }
+    Ok(())
+}
+
+fn missing_imports(analysis: &Analysis) -> Vec<MissingImport> {
+    analysis
+        .missing
+        .iter()
+        .map(|m| MissingImport {
+            name: m.name.clone(),
+            imported_by: m.imported_by.clone(),
+            line: m.line,
+            optional: !m.needed(),
+        })
+        .collect()
+}
+
+fn output_name(options: &Options) -> Result<String> {
+    let name = match (&options.name, &options.entry) {
+        (Some(name), _) => name.clone(),
+        (None, EntryPoint::Script(script)) => script.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
+        (None, EntryPoint::Module(module)) => module.rsplit('.').next().unwrap_or(module).to_string(),
     };
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
         bail!("{name:?} cannot be the name of an executable; pass --name NAME without slashes");
@@ -138,15 +220,11 @@ fn output_name(options: &Options, script: &std::path::Path) -> Result<String> {
     Ok(name)
 }
 
-fn pyc_name(relative: &str) -> String {
-    format!("{}.pyc", relative.strip_suffix(".py").unwrap_or(relative))
-}
-
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
-fn dir_size(dir: &std::path::Path) -> u64 {
+fn dir_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
     entries
         .flatten()

@@ -15,7 +15,20 @@ pub enum Compression {
 pub enum Kind {
     Bytecode,
     Data,
+    Directory,
     Native(NativeKind),
+}
+
+impl Kind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Kind::Bytecode => "bytecode",
+            Kind::Data => "data",
+            Kind::Directory => "directory",
+            Kind::Native(NativeKind::Library) => "library",
+            Kind::Native(NativeKind::Extension { .. }) => "extension",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -25,19 +38,27 @@ pub struct Entry {
     pub kind: Kind,
     pub data: Vec<u8>,
     pub compression: Compression,
+    /// Why it is in the bundle, for `--report`.
+    pub why: String,
 }
 
 impl Entry {
-    pub fn bytecode(name: String, data: Vec<u8>) -> Entry {
-        Entry { name, kind: Kind::Bytecode, data, compression: Compression::Deflated }
+    pub fn bytecode(name: String, data: Vec<u8>, why: String) -> Entry {
+        Entry { name, kind: Kind::Bytecode, data, compression: Compression::Deflated, why }
     }
 
-    pub fn data(name: String, data: Vec<u8>) -> Entry {
-        Entry { name, kind: Kind::Data, data, compression: Compression::Deflated }
+    pub fn data(name: String, data: Vec<u8>, why: String) -> Entry {
+        Entry { name, kind: Kind::Data, data, compression: Compression::Deflated, why }
     }
 
-    pub fn native(name: String, kind: NativeKind, data: Vec<u8>) -> Entry {
-        Entry { name, kind: Kind::Native(kind), data, compression: Compression::Stored }
+    /// A directory entry (`name` ends with `/`), which zipimport needs to
+    /// find namespace packages.
+    pub fn directory(name: String) -> Entry {
+        Entry { name, kind: Kind::Directory, data: Vec::new(), compression: Compression::Stored, why: "namespace package".into() }
+    }
+
+    pub fn native(name: String, kind: NativeKind, data: Vec<u8>, why: String) -> Entry {
+        Entry { name, kind: Kind::Native(kind), data, compression: Compression::Stored, why }
     }
 
     pub fn is_native(&self) -> bool {

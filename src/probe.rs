@@ -27,8 +27,13 @@ pub struct Interpreter {
     pub instsoname: Option<String>,
     pub multiarch: Option<String>,
     pub ext_suffix: String,
+    /// Built-in modules, and the import system's own frozen modules.
     pub builtin_modules: Vec<String>,
+    /// Modules frozen into libpython (their stdlib sources may be bundled too).
+    pub frozen_modules: Vec<String>,
     pub sys_path: Vec<PathBuf>,
+    /// Modules in `sys.modules` once the interpreter has started.
+    pub startup_modules: Vec<String>,
     /// The shared libpython, found after probing.
     #[serde(skip)]
     pub libpython: PathBuf,
@@ -47,7 +52,7 @@ impl Interpreter {
 pub fn probe(python: &Path) -> Result<Interpreter> {
     let command = locate(python)?;
     let output = Command::new(&command)
-        .args(["-I", "-c", PROBE_SOURCE])
+        .args(["-I", "-S", "-c", PROBE_SOURCE])
         .output()
         .with_context(|| format!("cannot run Python interpreter {}", command.display()))?;
     if !output.status.success() {

@@ -2,7 +2,8 @@
 //! directory that is renamed into place only when complete. An existing
 //! output is replaced only if it is an earlier pybundle build.
 
-use crate::plan::{Compression, Entry, Plan};
+use crate::plan::{Compression, Entry, Kind, Plan};
+use crate::report::StoredSizes;
 use anyhow::{bail, Context, Result};
 use pybundle_bootloader::layout;
 use pybundle_bootloader::manifest::Manifest;
@@ -15,14 +16,15 @@ use zip::write::{PreparedZipFile, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 /// One executable: stub, then every entry of the plan in its archive.
-pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Result<()> {
+/// Returns the stored size of each entry.
+pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Result<StoredSizes> {
     let dir = prepare_parent(dest)?;
     refuse_foreign(dest)?;
     let mut staging = tempfile::Builder::new()
         .prefix(".pybundle-")
         .tempfile_in(&dir)
         .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
-    write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)?;
+    let stored = write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)?;
     fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
     let earlier_dir = dest.is_dir().then(|| dest.with_extension("pybundle-old"));
     if let Some(old) = &earlier_dir {
@@ -32,30 +34,37 @@ pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Re
     if let Some(old) = earlier_dir {
         let _ = fs::remove_dir_all(old);
     }
-    Ok(())
+    Ok(stored)
 }
 
 /// A directory: `dest/NAME` (stub with bytecode and data) beside
-/// `dest/_internal/` (native files at their archive paths).
-pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: &str) -> Result<()> {
+/// `dest/_internal/` (native files, and files placed on disk, at their
+/// paths). Returns the stored size of each entry.
+pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: &str) -> Result<StoredSizes> {
     let dir = prepare_parent(dest)?;
     let staging = tempfile::Builder::new()
         .prefix(".pybundle-")
         .tempdir_in(&dir)
         .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
     let internal = staging.path().join(layout::ONEDIR_INTERNAL);
-    for entry in plan.natives() {
-        let path = internal.join(&entry.name);
+    let mut stored = StoredSizes::new();
+    let files_prefix = format!("{}/", layout::FILES_DIR);
+    let on_disk = |e: &Entry| e.is_native() || e.name.starts_with(&files_prefix);
+    for entry in plan.entries.iter().filter(|e| on_disk(e)) {
+        let relative = entry.name.strip_prefix(&files_prefix).unwrap_or(&entry.name);
+        let path = internal.join(relative);
+        stored.insert(entry.name.clone(), entry.data.len() as u64);
         fs::create_dir_all(path.parent().expect("native entries have a parent"))?;
         fs::write(&path, &entry.data).with_context(|| format!("cannot write {}", path.display()))?;
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
     }
     let exe_path = staging.path().join(name);
     let mut exe = File::create(&exe_path).with_context(|| format!("cannot write {}", exe_path.display()))?;
-    write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !e.is_native()), manifest)?;
+    stored.extend(write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !on_disk(e)), manifest)?);
     fs::set_permissions(&exe_path, fs::Permissions::from_mode(0o755))?;
     fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
-    replace_dir(staging.keep(), dest)
+    replace_dir(staging.keep(), dest)?;
+    Ok(stored)
 }
 
 fn prepare_parent(dest: &Path) -> Result<PathBuf> {
@@ -72,8 +81,10 @@ fn write_executable<'a>(
     stub: &[u8],
     entries: impl Iterator<Item = &'a Entry>,
     manifest: &Manifest,
-) -> Result<()> {
+) -> Result<StoredSizes> {
     let (natives, mut others): (Vec<&Entry>, Vec<&Entry>) = entries.partition(|e| e.is_native());
+    let (directories, mut others): (Vec<&Entry>, Vec<&Entry>) =
+        others.drain(..).partition(|e| e.kind == Kind::Directory);
     others.sort_by(|a, b| a.name.cmp(&b.name));
     let prepared: Vec<PreparedZipFile> = natives
         .into_par_iter()
@@ -82,10 +93,17 @@ fn write_executable<'a>(
         .collect::<Result<_, _>>()
         .context("cannot compress the bundle's entries")?;
 
+    let mut stored = StoredSizes::new();
     let mut out = BufWriter::with_capacity(1 << 20, file);
     out.write_all(stub)?;
     let mut zip = ZipWriter::new(out);
+    let mut directories: Vec<&str> = directories.iter().map(|d| d.name.as_str()).collect();
+    directories.sort();
+    for directory in directories {
+        zip.add_directory(directory, options(Compression::Stored))?;
+    }
     for file in prepared {
+        stored.insert(String::from_utf8_lossy(file.file_name_raw()).into_owned(), file.compressed_size());
         zip.add_prepared_file(file)?;
     }
     zip.start_file(layout::MANIFEST, options(Compression::Stored))?;
@@ -95,7 +113,7 @@ fn write_executable<'a>(
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.rewind()?;
     file.sync_all()?;
-    Ok(())
+    Ok(stored)
 }
 
 fn options(compression: Compression) -> SimpleFileOptions {

@@ -6,6 +6,10 @@ pub const MANIFEST: &str = ".pybundle/manifest.json";
 /// Directory of the shared libraries (libpython and its dependencies).
 pub const LIB_DIR: &str = ".pybundle/lib";
 
+/// Files placed on disk at run time (`--add-data`, and packages that open
+/// their own files by path), at their paths below this directory.
+pub const FILES_DIR: &str = ".pybundle/files";
+
 /// The compiled entry script, run as `__main__`.
 pub const MAIN_MODULE: &str = "__main__.pyc";
 

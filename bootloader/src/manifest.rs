@@ -18,6 +18,10 @@ pub struct Manifest {
     /// Native files in the order they must be loaded; extension modules are
     /// loaded on import and listed after the libraries they need.
     pub natives: Vec<Native>,
+    /// Files placed on disk at run time, by their path below
+    /// [`crate::layout::FILES_DIR`] (where the archive holds them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
     /// blake3 hex digest of every entry's content, by archive name.
     pub hashes: BTreeMap<String, String>,
     /// Interpreter options fixed at build time (`--python-option`).
@@ -167,6 +171,7 @@ mod tests {
                     needs: vec![".pybundle/lib/libssl.so.3".into()],
                 },
             ],
+            files: vec!["assets/logo.png".into()],
             hashes: BTreeMap::from([("__main__.pyc".into(), "ab".into())]),
             options: PythonOptions { optimize: 2, warnings: vec!["error".into()], ..Default::default() },
         }

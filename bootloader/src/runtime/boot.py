@@ -1,8 +1,9 @@
 # Start-up code of a pybundle bundle. It runs once the interpreter's core is
 # up (built-in and frozen modules only) and before anything is imported from
 # the archive. The stub binds `extension_modules` (the names of the bundled
-# extension modules) and `load_extension(name)`, which makes one loadable and
-# returns its path.
+# extension modules), `load_extension(name)`, which makes one loadable and
+# returns its path, and `files_dir`: the directory of the files the bundle
+# places on disk, or None.
 import sys
 import _imp
 from _frozen_importlib import ModuleSpec
@@ -31,3 +32,7 @@ class BundledExtensionFinder:
 
 sys.meta_path.append(BundledExtensionFinder(extension_modules, load_extension))
 sys.frozen = True
+if files_dir is not None:
+    # Packages that open their own files by path are imported from there.
+    sys._MEIPASS = files_dir
+    sys.path.insert(0, files_dir)

@@ -48,12 +48,17 @@ pub unsafe fn install(api: &'static Api, store: &'static NativeStore) -> Result<
         (api.Py_DecRef)(name);
     }
     let function = (api.PyCFunction_NewEx)(std::ptr::from_ref(&LOAD_EXTENSION).cast_mut().cast(), std::ptr::null_mut(), std::ptr::null_mut());
+    let files_dir = match store.files_dir()? {
+        Some(dir) => utf8(api, dir.as_os_str().as_bytes()),
+        None => (api.Py_BuildValue)(c"".as_ptr()),
+    };
     let globals = (api.PyDict_New)();
     let builtins = (api.PyImport_ImportModule)(c"builtins".as_ptr());
     (api.PyDict_SetItemString)(globals, c"__builtins__".as_ptr(), builtins);
     (api.PyDict_SetItemString)(globals, c"__name__".as_ptr(), utf8(api, b"pybundle_boot"));
     (api.PyDict_SetItemString)(globals, c"extension_modules".as_ptr(), names);
     (api.PyDict_SetItemString)(globals, c"load_extension".as_ptr(), function);
+    (api.PyDict_SetItemString)(globals, c"files_dir".as_ptr(), files_dir);
     let code = (api.Py_CompileString)(BOOT_SOURCE.as_ptr().cast::<c_char>(), c"<pybundle boot>".as_ptr(), PY_FILE_INPUT);
     let result = if code.is_null() { code } else { (api.PyEval_EvalCode)(code, globals, globals) };
     if result.is_null() {

@@ -4,7 +4,9 @@
 use super::Failure;
 use pybundle_bootloader::layout;
 use pybundle_bootloader::manifest::Manifest;
+use std::borrow::Cow;
 use std::fs::File;
+use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -61,19 +63,30 @@ impl Bundle {
         &self.manifest
     }
 
-    /// The bytes of a stored entry, checked against the manifest's hash.
-    pub fn verified_entry(&self, name: &str) -> Result<&'static [u8], Failure> {
+    /// The content of an entry (read in place if stored, else inflated),
+    /// checked against the manifest's hash.
+    pub fn verified_entry(&self, name: &str) -> Result<Cow<'static, [u8]>, Failure> {
         let mut archive = self.archive.clone();
-        let (start, len) = stored_entry(&mut archive, name)
-            .ok_or_else(|| Failure::damaged(&self.path, format!("entry {name} is missing")))?;
-        let data = self
-            .bytes
-            .get(start..start + len)
-            .ok_or_else(|| Failure::damaged(&self.path, format!("entry {name} is cut off")))?;
+        let data = match stored_entry(&mut archive, name) {
+            Some((start, len)) => Cow::Borrowed(
+                self.bytes
+                    .get(start..start + len)
+                    .ok_or_else(|| Failure::damaged(&self.path, format!("entry {name} is cut off")))?,
+            ),
+            None => {
+                let mut file = archive
+                    .by_name(name)
+                    .map_err(|_| Failure::damaged(&self.path, format!("entry {name} is missing")))?;
+                let mut data = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
+                file.read_to_end(&mut data)
+                    .map_err(|e| Failure::damaged(&self.path, format!("entry {name} does not inflate: {e}")))?;
+                Cow::Owned(data)
+            }
+        };
         let expected = self.manifest.hashes.get(name).ok_or_else(|| {
             Failure::damaged(&self.path, format!("entry {name} has no hash in the manifest"))
         })?;
-        if blake3::hash(data).to_hex().as_str() != expected {
+        if blake3::hash(&data).to_hex().as_str() != expected {
             return Err(Failure::damaged(&self.path, format!("entry {name} fails its hash check")));
         }
         Ok(data)

@@ -17,21 +17,51 @@ use std::path::{Path, PathBuf};
 
 /// Makes sure the bundle's native files exist under a cache directory and
 /// returns the directory that holds them at their archive paths.
-pub fn materialize(bundle: &Bundle) -> Result<PathBuf, Failure> {
-    let id = bundle_id(bundle);
+pub fn natives(bundle: &Bundle) -> Result<PathBuf, Failure> {
+    let files: Vec<(String, String)> =
+        bundle.manifest().natives.iter().map(|n| (n.name.clone(), n.name.clone())).collect();
+    materialize(bundle, "", &files).map_err(|tried| {
+        Failure::new(format!(
+            "cannot load native libraries: memfd is not usable and no cache directory is writable ({tried}); \
+             set {} to a writable directory",
+            layout::ENV_CACHE_DIR
+        ))
+    })
+}
+
+/// Makes sure the files the bundle places on disk exist under a cache
+/// directory and returns it.
+pub fn files(bundle: &Bundle) -> Result<PathBuf, Failure> {
+    let files: Vec<(String, String)> = bundle
+        .manifest()
+        .files
+        .iter()
+        .map(|f| (format!("{}/{f}", layout::FILES_DIR), f.clone()))
+        .collect();
+    materialize(bundle, ".files", &files).map_err(|tried| {
+        let owners: std::collections::BTreeSet<&str> =
+            bundle.manifest().files.iter().map(|f| f.split('/').next().unwrap_or(f)).collect();
+        let owners: Vec<&str> = owners.into_iter().collect();
+        Failure::new(format!(
+            "cannot place the files of {} on disk: no cache directory is writable ({tried}); set {} to a writable directory",
+            owners.join(", "),
+            layout::ENV_CACHE_DIR
+        ))
+    })
+}
+
+/// Fills `<base>/<bundle id><suffix>/` with `(archive name, relative path)`
+/// files in the first usable base; the error lists what was tried.
+fn materialize(bundle: &Bundle, suffix: &str, files: &[(String, String)]) -> Result<PathBuf, String> {
+    let id = format!("{}{suffix}", bundle_id(bundle));
     let mut tried = Vec::new();
     for base in candidates() {
-        match fill(bundle, &base, &id) {
+        match fill(bundle, &base, &id, files) {
             Ok(dir) => return Ok(dir),
             Err(e) => tried.push(format!("{}: {e}", base.display())),
         }
     }
-    Err(Failure::new(format!(
-        "cannot load native libraries: memfd is not usable and no cache directory is writable ({}); \
-         set {} to a writable directory",
-        tried.join("; "),
-        layout::ENV_CACHE_DIR
-    )))
+    Err(tried.join("; "))
 }
 
 /// A name that changes whenever any byte of the bundle's content changes.
@@ -58,7 +88,7 @@ fn candidates() -> Vec<PathBuf> {
     dirs
 }
 
-fn fill(bundle: &Bundle, base: &Path, id: &str) -> std::io::Result<PathBuf> {
+fn fill(bundle: &Bundle, base: &Path, id: &str, files: &[(String, String)]) -> std::io::Result<PathBuf> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(base)?;
     check_private(base)?;
     let target = base.join(id);
@@ -69,7 +99,7 @@ fn fill(bundle: &Bundle, base: &Path, id: &str) -> std::io::Result<PathBuf> {
     let staging = base.join(format!(".{id}.{}.tmp", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     fs::DirBuilder::new().mode(0o700).create(&staging)?;
-    let written = write_natives(bundle, &staging);
+    let written = write_files(bundle, &staging, files);
     if let Err(e) = written {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -84,17 +114,15 @@ fn fill(bundle: &Bundle, base: &Path, id: &str) -> std::io::Result<PathBuf> {
     Ok(target)
 }
 
-fn write_natives(bundle: &Bundle, dir: &Path) -> std::io::Result<()> {
-    for native in &bundle.manifest().natives {
-        let data = bundle
-            .verified_entry(&native.name)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let path = dir.join(&native.name);
+fn write_files(bundle: &Bundle, dir: &Path, files: &[(String, String)]) -> std::io::Result<()> {
+    for (name, relative) in files {
+        let data = bundle.verified_entry(name).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let path = dir.join(relative);
         if let Some(parent) = path.parent() {
             fs::DirBuilder::new().recursive(true).mode(0o700).create(parent)?;
         }
         let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o500).open(&path)?;
-        std::io::Write::write_all(&mut file, data)?;
+        std::io::Write::write_all(&mut file, &data)?;
         file.sync_all()?;
     }
     Ok(())

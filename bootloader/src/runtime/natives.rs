@@ -41,7 +41,7 @@ impl NativeStore {
                 Some(bundle.path().parent().unwrap_or(Path::new("/")).join(layout::ONEDIR_INTERNAL))
             }
             Layout::Onefile if memory_files_usable() => None,
-            Layout::Onefile => Some(cache_dir::materialize(bundle)?),
+            Layout::Onefile => Some(cache_dir::natives(bundle)?),
         };
         Ok(NativeStore { bundle, dir, state: Mutex::new(State::default()) })
     }
@@ -80,6 +80,19 @@ impl NativeStore {
         self.bundle.path()
     }
 
+    /// The directory that holds the files the bundle places on disk
+    /// (`sys._MEIPASS`), or `None` if it has none.
+    pub fn files_dir(&self) -> Result<Option<PathBuf>, Failure> {
+        let manifest = self.bundle.manifest();
+        if manifest.files.is_empty() {
+            return Ok(None);
+        }
+        match manifest.layout {
+            Layout::Onedir => Ok(self.dir.clone()),
+            Layout::Onefile => cache_dir::files(self.bundle).map(Some),
+        }
+    }
+
     /// The names of the bundled extension modules.
     pub fn extension_modules(&self) -> impl Iterator<Item = &str> {
         self.bundle.manifest().natives.iter().filter_map(|n| match &n.kind {
@@ -110,7 +123,7 @@ impl NativeStore {
         }
         let data = self.bundle.verified_entry(name)?;
         let file_name = name.rsplit('/').next().unwrap_or(name);
-        let file = MemFile::create(file_name, data)
+        let file = MemFile::create(file_name, &data)
             .map_err(|e| Failure::new(format!("cannot create a memory file for {name}: {e}; set {}=1 to use a cache directory", layout::ENV_NO_MEMFD)))?;
         let path = file.path();
         state.paths.insert(name.to_string(), path.clone());

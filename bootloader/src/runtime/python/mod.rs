@@ -55,6 +55,7 @@ symbol_table!(
         PyList_Append: fn(*mut PyObject, *mut PyObject) -> c_int;
         PyCFunction_NewEx: fn(*mut c_void, *mut PyObject, *mut PyObject) -> *mut PyObject;
         PyUnicode_AsUTF8: fn(*mut PyObject) -> *const c_char;
+        Py_BuildValue: fn(*const c_char) -> *mut PyObject;
     }
 );
 
