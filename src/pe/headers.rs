@@ -25,18 +25,17 @@ pub(super) struct Section {
 impl Section {
     /// End of the section in memory, before rounding to the section alignment.
     pub fn virtual_end(&self) -> u64 {
-        let size = if self.virtual_size == 0 { self.raw_size } else { self.virtual_size };
+        let size = if self.virtual_size == 0 {
+            self.raw_size
+        } else {
+            self.virtual_size
+        };
         u64::from(self.virtual_address) + u64::from(size)
     }
 
     /// End of the section's raw data in the file.
     pub fn raw_end(&self) -> u64 {
         u64::from(self.raw_ptr) + u64::from(self.raw_size)
-    }
-
-    /// Whether `rva` falls inside this section in memory.
-    pub fn contains_rva(&self, rva: u32) -> bool {
-        rva >= self.virtual_address && u64::from(rva) < self.virtual_end()
     }
 }
 
@@ -61,14 +60,24 @@ pub(super) struct Headers {
 pub(super) fn u16_at(data: &[u8], offset: usize) -> Result<u16> {
     let bytes = data
         .get(offset..offset.saturating_add(2))
-        .with_context(|| format!("truncated PE executable: it ends before byte {}; rebuild or re-copy it", offset + 2))?;
+        .with_context(|| {
+            format!(
+                "truncated PE executable: it ends before byte {}; rebuild or re-copy it",
+                offset + 2
+            )
+        })?;
     Ok(u16::from_le_bytes([bytes[0], bytes[1]]))
 }
 
 pub(super) fn u32_at(data: &[u8], offset: usize) -> Result<u32> {
     let bytes = data
         .get(offset..offset.saturating_add(4))
-        .with_context(|| format!("truncated PE executable: it ends before byte {}; rebuild or re-copy it", offset + 4))?;
+        .with_context(|| {
+            format!(
+                "truncated PE executable: it ends before byte {}; rebuild or re-copy it",
+                offset + 4
+            )
+        })?;
     Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
 }
 
@@ -111,6 +120,11 @@ impl Headers {
         ensure!(
             opt_size >= dirs_offset - opt_offset,
             "malformed PE executable: optional header of {opt_size} bytes is too short; rebuild the executable"
+        );
+        ensure!(
+            opt_offset + opt_size <= exe.len(),
+            "truncated PE executable: its optional header ends past the end of the file ({} bytes); rebuild or re-copy it",
+            exe.len()
         );
         let dir_count = (u32_at(exe, count_offset)? as usize).min(16);
         ensure!(
@@ -207,6 +221,14 @@ impl Headers {
         }
     }
 
+    /// End of the image in memory (before rounding to the section alignment).
+    pub fn image_end(&self) -> u64 {
+        self.sections
+            .iter()
+            .map(Section::virtual_end)
+            .fold(u64::from(self.size_of_headers), u64::max)
+    }
+
     /// End of the image in the file: the end of the last section's raw data,
     /// or of the headers when no section has any.
     pub fn raw_end(&self) -> u64 {
@@ -243,7 +265,9 @@ impl Headers {
 
 /// A section's name for messages (its 8-byte field, `/N` for long names).
 pub(super) fn section_name(exe: &[u8], header_offset: usize) -> String {
-    let raw = exe.get(header_offset..header_offset + 8).unwrap_or_default();
+    let raw = exe
+        .get(header_offset..header_offset + 8)
+        .unwrap_or_default();
     let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
     String::from_utf8_lossy(&raw[..end]).into_owned()
 }

@@ -17,9 +17,18 @@ pub(super) fn icon_resources(ico: &[u8]) -> Result<Vec<Resource>> {
     let (Ok(0), Ok(kind), Ok(count)) = (reserved, kind, count) else {
         anyhow::bail!("icon: not an .ico file (bad header); give an .ico with one or more images");
     };
-    ensure!(kind != 2, "icon: this is a cursor (.cur), not an icon; give an .ico file");
-    ensure!(kind == 1, "icon: not an .ico file (type {kind} in its header); give an .ico with one or more images");
-    ensure!(count > 0, "icon: the .ico holds no image; give an .ico with one or more images");
+    ensure!(
+        kind != 2,
+        "icon: this is a cursor (.cur), not an icon; give an .ico file"
+    );
+    ensure!(
+        kind == 1,
+        "icon: not an .ico file (type {kind} in its header); give an .ico with one or more images"
+    );
+    ensure!(
+        count > 0,
+        "icon: the .ico holds no image; give an .ico with one or more images"
+    );
 
     let mut group = Vec::with_capacity(6 + 14 * usize::from(count));
     group.extend_from_slice(&[0, 0, 1, 0]);
@@ -27,9 +36,9 @@ pub(super) fn icon_resources(ico: &[u8]) -> Result<Vec<Resource>> {
     let mut resources = Vec::with_capacity(usize::from(count) + 1);
     for (i, id) in (1..=count).enumerate() {
         let entry = 6 + 16 * i;
-        let header = ico
-            .get(entry..entry + 16)
-            .context("icon: the .ico is truncated (its image list is cut short); re-export the icon")?;
+        let header = ico.get(entry..entry + 16).context(
+            "icon: the .ico is truncated (its image list is cut short); re-export the icon",
+        )?;
         let size = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
         let at = u32::from_le_bytes([header[12], header[13], header[14], header[15]]);
         let image = usize::try_from(at)
@@ -42,16 +51,29 @@ pub(super) fn icon_resources(ico: &[u8]) -> Result<Vec<Resource>> {
                     ico.len()
                 )
             })?;
-        ensure!(!image.is_empty(), "icon: image {id} of the .ico is empty; re-export the icon");
+        ensure!(
+            !image.is_empty(),
+            "icon: image {id} of the .ico is empty; re-export the icon"
+        );
         let (planes, bit_count) = depth(header, image);
         group.extend_from_slice(&header[..4]); // width, height, colour count, reserved
         group.extend_from_slice(&planes.to_le_bytes());
         group.extend_from_slice(&bit_count.to_le_bytes());
         group.extend_from_slice(&size.to_le_bytes());
         group.extend_from_slice(&id.to_le_bytes());
-        resources.push(Resource { kind: RT_ICON, id, lang: LANG_EN_US, data: image.to_vec() });
+        resources.push(Resource {
+            kind: RT_ICON,
+            id,
+            lang: LANG_EN_US,
+            data: image.to_vec(),
+        });
     }
-    resources.push(Resource { kind: RT_GROUP_ICON, id: 1, lang: LANG_EN_US, data: group });
+    resources.push(Resource {
+        kind: RT_GROUP_ICON,
+        id: 1,
+        lang: LANG_EN_US,
+        data: group,
+    });
     Ok(resources)
 }
 
@@ -70,7 +92,9 @@ fn depth(header: &[u8], image: &[u8]) -> (u16, u16) {
             Some(2) => 3,
             _ => 4,
         };
-        image.get(24).map_or(32, |&depth| u16::from(depth) * channels)
+        image
+            .get(24)
+            .map_or(32, |&depth| u16::from(depth) * channels)
     } else {
         u16_at(image, 14).unwrap_or(32)
     };
@@ -89,7 +113,9 @@ mod tests {
         let widths: Vec<u8> = (0..4).map(|i| group[6 + 14 * i]).collect();
         assert_eq!(widths, [16, 32, 48, 0], "0 means 256");
         assert!(resources[3].data.starts_with(PNG_SIGNATURE));
-        let ids: Vec<u16> = (0..4).map(|i| u16::from_le_bytes([group[18 + 14 * i], group[19 + 14 * i]])).collect();
+        let ids: Vec<u16> = (0..4)
+            .map(|i| u16::from_le_bytes([group[18 + 14 * i], group[19 + 14 * i]]))
+            .collect();
         assert_eq!(ids, [1, 2, 3, 4]);
     }
 

@@ -7,8 +7,9 @@ use anyhow::{anyhow, Result};
 /// taken from it (`ORDINAL n` for imports by ordinal).
 pub fn imports(exe: &[u8]) -> Result<Vec<(String, Vec<String>)>> {
     super::headers::Headers::parse(exe)?;
-    let pe = goblin::pe::PE::parse(exe)
-        .map_err(|e| anyhow!("cannot read the executable's import table ({e}); give an intact PE .exe or .dll"))?;
+    let pe = goblin::pe::PE::parse(exe).map_err(|e| {
+        anyhow!("cannot read the executable's import table ({e}); give an intact PE .exe or .dll")
+    })?;
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for import in &pe.imports {
         match out.iter_mut().find(|(dll, _)| dll == import.dll) {

@@ -18,7 +18,10 @@ pub fn overlay_range(exe: &[u8]) -> Result<Range<u64>> {
     if cert_size == 0 {
         return Ok(start..len);
     }
-    let (cert_at, cert_end) = (u64::from(cert_at), u64::from(cert_at) + u64::from(cert_size));
+    let (cert_at, cert_end) = (
+        u64::from(cert_at),
+        u64::from(cert_at) + u64::from(cert_size),
+    );
     ensure!(
         start <= cert_at && cert_end <= len,
         "malformed signed executable: its certificate table (bytes {cert_at}..{cert_end}) is not between the image end ({start}) and the file end ({len}); sign it again"

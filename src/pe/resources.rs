@@ -44,9 +44,19 @@ impl Resources {
     /// ID 1 and RT_MANIFEST ID 1.
     pub(super) fn to_resources(&self) -> Result<Vec<Resource>> {
         let mut out = icon_resources(self.icon.as_deref().unwrap_or(DEFAULT_ICON))?;
-        out.push(Resource { kind: RT_VERSION, id: 1, lang: LANG_EN_US, data: self.version.encode()? });
+        out.push(Resource {
+            kind: RT_VERSION,
+            id: 1,
+            lang: LANG_EN_US,
+            data: self.version.encode()?,
+        });
         let manifest = self.manifest.clone().unwrap_or_else(default_manifest);
-        out.push(Resource { kind: RT_MANIFEST, id: 1, lang: LANG_EN_US, data: manifest.into_bytes() });
+        out.push(Resource {
+            kind: RT_MANIFEST,
+            id: 1,
+            lang: LANG_EN_US,
+            data: manifest.into_bytes(),
+        });
         Ok(out)
     }
 }

@@ -37,10 +37,18 @@ type Tree<'a> = BTreeMap<u16, BTreeMap<u16, BTreeMap<u16, &'a [u8]>>>;
 pub(super) fn encode(resources: &[Resource], section_rva: u32) -> Result<Vec<u8>> {
     let mut tree: Tree = BTreeMap::new();
     for r in resources {
-        tree.entry(r.kind).or_default().entry(r.id).or_default().insert(r.lang, &r.data);
+        tree.entry(r.kind)
+            .or_default()
+            .entry(r.id)
+            .or_default()
+            .insert(r.lang, &r.data);
     }
     let ids: usize = tree.values().map(BTreeMap::len).sum();
-    let leaves: usize = tree.values().flat_map(BTreeMap::values).map(BTreeMap::len).sum();
+    let leaves: usize = tree
+        .values()
+        .flat_map(BTreeMap::values)
+        .map(BTreeMap::len)
+        .sum();
     let type_dirs_at = dir_size(tree.len());
     let id_dirs_at = type_dirs_at + tree.len() * DIR_HEADER + ids * DIR_ENTRY;
     let data_entries_at = id_dirs_at + ids * DIR_HEADER + leaves * DIR_ENTRY;
@@ -68,10 +76,16 @@ pub(super) fn encode(resources: &[Resource], section_rva: u32) -> Result<Vec<u8>
             next_leaf += DATA_ENTRY;
         }
     }
-    let blobs: Vec<&[u8]> = tree.values().flat_map(BTreeMap::values).flat_map(|l| l.values().copied()).collect();
+    let blobs: Vec<&[u8]> = tree
+        .values()
+        .flat_map(BTreeMap::values)
+        .flat_map(|l| l.values().copied())
+        .collect();
     let mut next_data = data_at;
     for blob in &blobs {
-        let rva = section_rva.checked_add(offset(next_data)?).context(too_big())?;
+        let rva = section_rva
+            .checked_add(offset(next_data)?)
+            .context(too_big())?;
         out.extend_from_slice(&rva.to_le_bytes());
         out.extend_from_slice(&offset(blob.len())?.to_le_bytes());
         out.extend_from_slice(&[0; 8]); // code page, reserved
@@ -93,7 +107,10 @@ fn align8(n: usize) -> usize {
 }
 
 fn offset(n: usize) -> Result<u32> {
-    u32::try_from(n).ok().filter(|&v| v < SUBDIR).context(too_big())
+    u32::try_from(n)
+        .ok()
+        .filter(|&v| v < SUBDIR)
+        .context(too_big())
 }
 
 fn too_big() -> &'static str {
@@ -143,13 +160,36 @@ mod tests {
     fn encode_builds_a_tree_a_loader_can_walk() {
         let rva = 0x5000;
         let resources = vec![
-            Resource { kind: RT_MANIFEST, id: 1, lang: LANG_EN_US, data: b"<assembly/>".to_vec() },
-            Resource { kind: RT_ICON, id: 2, lang: LANG_EN_US, data: vec![2; 5] },
-            Resource { kind: RT_ICON, id: 1, lang: LANG_EN_US, data: vec![1; 3] },
-            Resource { kind: RT_ICON, id: 1, lang: 0, data: vec![9; 1] },
+            Resource {
+                kind: RT_MANIFEST,
+                id: 1,
+                lang: LANG_EN_US,
+                data: b"<assembly/>".to_vec(),
+            },
+            Resource {
+                kind: RT_ICON,
+                id: 2,
+                lang: LANG_EN_US,
+                data: vec![2; 5],
+            },
+            Resource {
+                kind: RT_ICON,
+                id: 1,
+                lang: LANG_EN_US,
+                data: vec![1; 3],
+            },
+            Resource {
+                kind: RT_ICON,
+                id: 1,
+                lang: 0,
+                data: vec![9; 1],
+            },
         ];
         let section = encode(&resources, rva).unwrap();
-        assert_eq!(lookup(&section, rva, [RT_MANIFEST, 1, LANG_EN_US]), b"<assembly/>");
+        assert_eq!(
+            lookup(&section, rva, [RT_MANIFEST, 1, LANG_EN_US]),
+            b"<assembly/>"
+        );
         assert_eq!(lookup(&section, rva, [RT_ICON, 1, LANG_EN_US]), [1; 3]);
         assert_eq!(lookup(&section, rva, [RT_ICON, 1, 0]), [9]);
         assert_eq!(lookup(&section, rva, [RT_ICON, 2, LANG_EN_US]), [2; 5]);

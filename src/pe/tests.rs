@@ -58,7 +58,12 @@ enum Variant {
 }
 
 impl Variant {
-    const ALL: [Variant; 4] = [Variant::Plain, Variant::RsrcNotLast, Variant::RsrcLast, Variant::RsrcBig];
+    const ALL: [Variant; 4] = [
+        Variant::Plain,
+        Variant::RsrcNotLast,
+        Variant::RsrcLast,
+        Variant::RsrcBig,
+    ];
 }
 
 fn target_dir() -> PathBuf {
@@ -73,7 +78,10 @@ fn target_dir() -> PathBuf {
 /// Reports a missing tool: a skip, or a failure when CI asks for every tool.
 fn missing(tool: &str, part: &str) {
     let required = std::env::var("PYBUNDLE_REQUIRE_WINDOWS_TOOLS").is_ok_and(|v| v == "1");
-    assert!(!required, "{tool} is required (PYBUNDLE_REQUIRE_WINDOWS_TOOLS=1) for {part}");
+    assert!(
+        !required,
+        "{tool} is required (PYBUNDLE_REQUIRE_WINDOWS_TOOLS=1) for {part}"
+    );
     eprintln!("skipping {part}: {tool} not found");
 }
 
@@ -87,7 +95,11 @@ fn tool(name: &str, part: &str) -> Option<PathBuf> {
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -110,7 +122,10 @@ fn stub(variant: Variant) -> Option<Vec<u8>> {
     }
     if !exe.exists() {
         let mut cmd = Command::new(&gcc);
-        cmd.current_dir(&dir).args(["-O1", "-o"]).arg(&exe).arg("program.c");
+        cmd.current_dir(&dir)
+            .args(["-O1", "-o"])
+            .arg(&exe)
+            .arg("program.c");
         let rc = match variant {
             Variant::Plain => None,
             Variant::RsrcNotLast | Variant::RsrcLast => Some(SMALL_RC.to_string()),
@@ -120,7 +135,10 @@ fn stub(variant: Variant) -> Option<Vec<u8>> {
             }
         };
         if let Some(rc) = rc {
-            let (script, object) = (dir.join(format!("{name}.rc")), dir.join(format!("{name}.res.o")));
+            let (script, object) = (
+                dir.join(format!("{name}.rc")),
+                dir.join(format!("{name}.res.o")),
+            );
             std::fs::write(&script, rc).unwrap();
             run(Command::new("x86_64-w64-mingw32-windres")
                 .current_dir(&dir)
@@ -151,7 +169,10 @@ fn sample_resources() -> Resources {
         "#,
     )
     .unwrap();
-    Resources { version, ..Resources::default() }
+    Resources {
+        version,
+        ..Resources::default()
+    }
 }
 
 fn write_temp(name: &str, data: &[u8]) -> PathBuf {
@@ -190,10 +211,16 @@ for kind in pe.DIRECTORY_ENTRY_RESOURCE.entries:
 print(json.dumps(out))
 "#;
     let python = std::env::var("PYBUNDLE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_pefile =
-        Command::new(&python).args(["-c", "import pefile"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let has_pefile = Command::new(&python)
+        .args(["-c", "import pefile"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     if !has_pefile {
-        missing("Python with pefile (set PYBUNDLE_TEST_PYTHON)", "the pefile checks");
+        missing(
+            "Python with pefile (set PYBUNDLE_TEST_PYTHON)",
+            "the pefile checks",
+        );
         return None;
     }
     let out = run(Command::new(&python).args(["-c", SCRIPT]).arg(path));
@@ -202,14 +229,19 @@ print(json.dumps(out))
 
 /// Runs `exe` under wine64 with a private prefix; (exit code, stdout).
 fn wine(path: &Path) -> Option<(i32, String)> {
-    let wine = which::which("wine64").or_else(|_| which::which("wine")).ok();
+    let wine = which::which("wine64")
+        .or_else(|_| which::which("wine"))
+        .ok();
     let Some(wine) = wine else {
         missing("wine64", "running the executable");
         return None;
     };
     static WINE: Mutex<()> = Mutex::new(());
     let _guard = WINE.lock().unwrap_or_else(|e| e.into_inner());
-    let stdout = target_dir().join(format!("{}.out", path.file_name().unwrap().to_string_lossy()));
+    let stdout = target_dir().join(format!(
+        "{}.out",
+        path.file_name().unwrap().to_string_lossy()
+    ));
     let mut child = Command::new(wine)
         .arg(path)
         .env("WINEDEBUG", "-all")
@@ -231,7 +263,10 @@ fn wine(path: &Path) -> Option<(i32, String)> {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    Some((status.code().unwrap_or(-1), String::from_utf8_lossy(&std::fs::read(&stdout).unwrap()).into_owned()))
+    Some((
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&std::fs::read(&stdout).unwrap()).into_owned(),
+    ))
 }
 
 /// Icon sizes in the executable's first icon group, read with icoutils.
@@ -239,11 +274,21 @@ fn wrestool_icon_sizes(path: &Path) -> Option<(String, Vec<String>)> {
     let wrestool = tool("wrestool", "the icoutils checks")?;
     let icotool = tool("icotool", "the icoutils checks")?;
     let listing = run(Command::new(&wrestool).arg("-l").arg(path));
-    let ico = target_dir().join(format!("{}.group.ico", path.file_name().unwrap().to_string_lossy()));
-    run(Command::new(&wrestool).args(["-x", "--type=14", "--name=1", "-o"]).arg(&ico).arg(path));
+    let ico = target_dir().join(format!(
+        "{}.group.ico",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    run(Command::new(&wrestool)
+        .args(["-x", "--type=14", "--name=1", "-o"])
+        .arg(&ico)
+        .arg(path));
     let sizes = run(Command::new(&icotool).arg("-l").arg(&ico))
         .lines()
-        .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix("--width=")).map(str::to_string))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("--width="))
+                .map(str::to_string)
+        })
         .collect();
     Some((listing, sizes))
 }
@@ -254,21 +299,45 @@ fn apply_resources_on_every_stub_layout_reads_back_with_independent_tools() {
         let Some(stub) = stub(variant) else { return };
         let resources = sample_resources();
         let out = apply_resources(&stub, &resources).unwrap();
-        assert_eq!(apply_resources(&stub, &resources).unwrap(), out, "{variant:?}: deterministic");
-        assert_eq!(imports(&out).unwrap(), imports(&stub).unwrap(), "{variant:?}: imports unchanged");
+        assert_eq!(
+            apply_resources(&stub, &resources).unwrap(),
+            out,
+            "{variant:?}: deterministic"
+        );
+        assert_eq!(
+            imports(&out).unwrap(),
+            imports(&stub).unwrap(),
+            "{variant:?}: imports unchanged"
+        );
         let path = write_temp(&format!("{variant:?}-applied.exe").to_lowercase(), &out);
         if matches!(variant, Variant::Plain) {
             let original = write_temp("plain-original.exe", &stub);
             if let Some((_, stdout)) = wine(&original) {
-                assert!(!stdout.contains("code page=65001"), "without a manifest the code page is not UTF-8: {stdout}");
+                assert!(
+                    !stdout.contains("code page=65001"),
+                    "without a manifest the code page is not UTF-8: {stdout}"
+                );
             }
         }
 
         if let Some((listing, sizes)) = wrestool_icon_sizes(&path) {
-            assert!(listing.contains("--type=14 --name=1 "), "{variant:?}: {listing}");
-            assert_eq!(listing.matches("--type=3 ").count(), 4, "{variant:?}: {listing}");
-            assert!(listing.contains("--type=16 --name=1 "), "{variant:?}: {listing}");
-            assert!(listing.contains("--type=24 --name=1 "), "{variant:?}: {listing}");
+            assert!(
+                listing.contains("--type=14 --name=1 "),
+                "{variant:?}: {listing}"
+            );
+            assert_eq!(
+                listing.matches("--type=3 ").count(),
+                4,
+                "{variant:?}: {listing}"
+            );
+            assert!(
+                listing.contains("--type=16 --name=1 "),
+                "{variant:?}: {listing}"
+            );
+            assert!(
+                listing.contains("--type=24 --name=1 "),
+                "{variant:?}: {listing}"
+            );
             assert_eq!(sizes, ["16", "32", "48", "256"], "{variant:?}");
         }
         if let Some(info) = pefile(&path) {
@@ -276,7 +345,11 @@ fn apply_resources_on_every_stub_layout_reads_back_with_independent_tools() {
             assert_eq!(info["verified"], true, "{variant:?}: {info}");
             assert_eq!(info["checksum"], info["generated"], "{variant:?}");
             assert_eq!(info["table"], "040904B0");
-            assert_eq!(info["translation"], serde_json::json!(["0x0409 0x04b0"]), "{variant:?}");
+            assert_eq!(
+                info["translation"],
+                serde_json::json!(["0x0409 0x04b0"]),
+                "{variant:?}"
+            );
             let strings = &info["strings"];
             for (key, value) in [
                 ("FileVersion", "1.2.3.4"),
@@ -290,23 +363,38 @@ fn apply_resources_on_every_stub_layout_reads_back_with_independent_tools() {
             ] {
                 assert_eq!(strings[key], value, "{variant:?}: {key} in {strings}");
             }
-            assert_eq!(info["fixed"], serde_json::json!([0x0001_0002, 0x0003_0004, 0x0005_0006, 0x0007_0000, 1]));
+            assert_eq!(
+                info["fixed"],
+                serde_json::json!([0x0001_0002, 0x0003_0004, 0x0005_0006, 0x0007_0000, 1])
+            );
             assert_eq!(info["manifest"], default_manifest(), "{variant:?}");
-            assert_eq!((info["icons"].as_u64(), info["groups"].as_u64()), (Some(4), Some(1)), "{variant:?}");
+            assert_eq!(
+                (info["icons"].as_u64(), info["groups"].as_u64()),
+                (Some(4), Some(1)),
+                "{variant:?}"
+            );
         }
         if let Some((code, stdout)) = wine(&path) {
             assert_eq!(code, 7, "{variant:?}: {stdout}");
             assert!(stdout.contains("hello from stub"), "{variant:?}: {stdout}");
-            assert!(stdout.contains("product=Ünïcode Example"), "{variant:?}: {stdout}");
+            assert!(
+                stdout.contains("product=Ünïcode Example"),
+                "{variant:?}: {stdout}"
+            );
             assert!(stdout.contains("icon group=yes"), "{variant:?}: {stdout}");
-            assert!(stdout.contains("code page=65001"), "{variant:?}: the manifest's UTF-8 code page: {stdout}");
+            assert!(
+                stdout.contains("code page=65001"),
+                "{variant:?}: the manifest's UTF-8 code page: {stdout}"
+            );
         }
     }
 }
 
 #[test]
 fn gui_subsystem_custom_icon_and_manifest_are_written() {
-    let Some(stub) = stub(Variant::Plain) else { return };
+    let Some(stub) = stub(Variant::Plain) else {
+        return;
+    };
     let ico = super::icon::DEFAULT_ICON;
     // A custom icon: the default one's 32 px image alone.
     let size = u32::from_le_bytes(ico[30..34].try_into().unwrap());
@@ -325,7 +413,14 @@ fn gui_subsystem_custom_icon_and_manifest_are_written() {
     };
     let out = apply_resources(&stub, &resources).unwrap();
     // Applying again on the result replaces the resources it wrote.
-    let again = apply_resources(&out, &Resources { subsystem: Subsystem::Windows, ..resources.clone() }).unwrap();
+    let again = apply_resources(
+        &out,
+        &Resources {
+            subsystem: Subsystem::Windows,
+            ..resources.clone()
+        },
+    )
+    .unwrap();
     assert_eq!(again.len(), out.len());
     let path = write_temp("gui.exe", &again);
     if let Some((_, sizes)) = wrestool_icon_sizes(&path) {
@@ -343,7 +438,9 @@ fn gui_subsystem_custom_icon_and_manifest_are_written() {
 
 #[test]
 fn payload_appended_after_resources_is_found_before_and_after_signing() {
-    let Some(stub) = stub(Variant::Plain) else { return };
+    let Some(stub) = stub(Variant::Plain) else {
+        return;
+    };
     let mut exe = apply_resources(&stub, &sample_resources()).unwrap();
     let image_end = exe.len() as u64;
     let before = overlay_range(&exe).unwrap();
@@ -359,25 +456,57 @@ fn payload_appended_after_resources_is_found_before_and_after_signing() {
         assert_eq!(info["verified"], true, "checksum after refresh_checksum");
     }
 
-    let (Some(sign), Some(openssl)) = (tool("osslsigncode", "the signing test"), tool("openssl", "the signing test"))
-    else {
+    let (Some(sign), Some(openssl)) = (
+        tool("osslsigncode", "the signing test"),
+        tool("openssl", "the signing test"),
+    ) else {
         return;
     };
     let dir = target_dir();
-    let (key, cert, signed) = (dir.join("sign.key"), dir.join("sign.crt"), dir.join("signed.exe"));
+    let (key, cert, signed) = (
+        dir.join("sign.key"),
+        dir.join("sign.crt"),
+        dir.join("signed.exe"),
+    );
     run(Command::new(openssl)
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pybundle test", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pybundle test",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert));
     let _ = std::fs::remove_file(&signed);
-    run(Command::new(sign).arg("sign").arg("-certs").arg(&cert).arg("-key").arg(&key).arg("-in").arg(&path).arg("-out").arg(&signed));
+    run(Command::new(sign)
+        .arg("sign")
+        .arg("-certs")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .arg("-in")
+        .arg(&path)
+        .arg("-out")
+        .arg(&signed));
     let signed_exe = std::fs::read(&signed).unwrap();
     let range = overlay_range(&signed_exe).unwrap();
     assert_eq!(range.start, before.start);
     let found = &signed_exe[range.start as usize..range.end as usize];
-    assert!(found.starts_with(&payload), "payload at the start of the range");
-    assert!(found.len() - payload.len() < 8 && found[payload.len()..].iter().all(|&b| b == 0), "only padding after");
+    assert!(
+        found.starts_with(&payload),
+        "payload at the start of the range"
+    );
+    assert!(
+        found.len() - payload.len() < 8 && found[payload.len()..].iter().all(|&b| b == 0),
+        "only padding after"
+    );
     if let Some((code, stdout)) = wine(&signed) {
         assert_eq!(code, 7, "{stdout}");
     }
@@ -389,36 +518,97 @@ fn payload_appended_after_resources_is_found_before_and_after_signing() {
 
 #[test]
 fn imports_lists_dlls_and_functions() {
-    let Some(stub) = stub(Variant::RsrcNotLast) else { return };
+    let Some(stub) = stub(Variant::RsrcNotLast) else {
+        return;
+    };
     let imports = imports(&stub).unwrap();
-    let find = |dll: &str| imports.iter().find(|(d, _)| d.eq_ignore_ascii_case(dll)).map(|(_, f)| f);
+    let find = |dll: &str| {
+        imports
+            .iter()
+            .find(|(d, _)| d.eq_ignore_ascii_case(dll))
+            .map(|(_, f)| f)
+    };
     let kernel32 = find("KERNEL32.dll").expect("kernel32 imported");
-    assert!(kernel32.iter().any(|f| f == "GetModuleFileNameW"), "{kernel32:?}");
-    assert!(find("VERSION.dll").expect("version.dll imported").iter().any(|f| f == "GetFileVersionInfoW"));
+    assert!(
+        kernel32.iter().any(|f| f == "GetModuleFileNameW"),
+        "{kernel32:?}"
+    );
+    assert!(find("VERSION.dll")
+        .expect("version.dll imported")
+        .iter()
+        .any(|f| f == "GetFileVersionInfoW"));
 }
 
 #[test]
 fn bad_input_gives_one_line_errors() {
     let messages = |exe: &[u8]| {
         [
-            apply_resources(exe, &Resources::default()).unwrap_err().to_string(),
+            apply_resources(exe, &Resources::default())
+                .unwrap_err()
+                .to_string(),
             overlay_range(exe).unwrap_err().to_string(),
             imports(exe).unwrap_err().to_string(),
         ]
     };
-    for message in messages(b"this is not an executable at all, just some text that goes on for a while") {
-        assert!(message.contains("not a Windows executable") && !message.contains('\n'), "{message}");
+    for message in
+        messages(b"this is not an executable at all, just some text that goes on for a while")
+    {
+        assert!(
+            message.contains("not a Windows executable") && !message.contains('\n'),
+            "{message}"
+        );
     }
     let mut no_pe = vec![0u8; 128];
     no_pe[..2].copy_from_slice(b"MZ");
     no_pe[0x3c] = 0x40;
     for message in messages(&no_pe) {
-        assert!(message.contains("no PE signature") || message.contains("without a PE signature"), "{message}");
+        assert!(
+            message.contains("no PE signature") || message.contains("without a PE signature"),
+            "{message}"
+        );
     }
-    let Some(stub) = stub(Variant::RsrcNotLast) else { return };
+    let Some(stub) = stub(Variant::RsrcNotLast) else {
+        return;
+    };
     for cut in [0x90, 0x200, stub.len() / 2, stub.len() - 1] {
         for message in messages(&stub[..cut]) {
-            assert!(message.starts_with("truncated PE executable") && !message.contains('\n'), "cut {cut}: {message}");
+            assert!(
+                message.starts_with("truncated PE executable") && !message.contains('\n'),
+                "cut {cut}: {message}"
+            );
         }
+    }
+}
+
+#[test]
+fn corrupted_executables_give_errors_not_panics() {
+    let Some(stub) = stub(Variant::RsrcLast) else {
+        return;
+    };
+    let headers_end = 0x400;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..3000 {
+        let mut exe = stub.clone();
+        for _ in 0..1 + round % 4 {
+            let span = if round % 3 == 0 {
+                stub.len() as u64
+            } else {
+                headers_end
+            };
+            let at = (next() % span) as usize;
+            exe[at] = next() as u8;
+        }
+        if round % 5 == 0 {
+            exe.truncate((next() % stub.len() as u64) as usize);
+        }
+        let _ = apply_resources(&exe, &Resources::default());
+        let _ = overlay_range(&exe);
+        let _ = imports(&exe);
     }
 }

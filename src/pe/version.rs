@@ -34,15 +34,25 @@ pub struct VersionInfo {
     pub comments: Option<String>,
 }
 
-const KNOWN_KEYS: &str = "file_version, product_version, company_name, file_description, product_name, \
+const KNOWN_KEYS: &str =
+    "file_version, product_version, company_name, file_description, product_name, \
      original_filename, internal_name, legal_copyright, legal_trademarks, comments";
 
 impl VersionInfo {
     /// Reads a version file (schema in the module documentation).
     pub fn from_toml(text: &str) -> Result<VersionInfo> {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            anyhow::anyhow!("version file: line {line}: {}; fix the TOML syntax", e.message().trim())
+            let line = e.span().map_or(1, |s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
+            anyhow::anyhow!(
+                "version file: line {line}: {}; fix the TOML syntax",
+                e.message().trim()
+            )
         })?;
         let mut info = VersionInfo::default();
         let mut product_version = None;
@@ -95,7 +105,11 @@ impl VersionInfo {
             ("FileVersion", dotted(self.file_version)),
             ("ProductVersion", dotted(self.product_version)),
         ];
-        strings.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v.clone()?))));
+        strings.extend(
+            optional
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.clone()?))),
+        );
         strings
     }
 
@@ -105,21 +119,32 @@ impl VersionInfo {
     pub(super) fn encode(&self) -> Result<Vec<u8>> {
         let strings = self.strings();
         for (key, value) in &strings {
-            ensure!(!value.contains('\0'), "version info: {key} contains a NUL character; remove it");
+            ensure!(
+                !value.contains('\0'),
+                "version info: {key} contains a NUL character; remove it"
+            );
         }
         let table = Block {
             key: "040904B0",
             value: Value::Text(None),
             children: strings
                 .iter()
-                .map(|(key, value)| Block { key, value: Value::Text(Some(value)), children: vec![] })
+                .map(|(key, value)| Block {
+                    key,
+                    value: Value::Text(Some(value)),
+                    children: vec![],
+                })
                 .collect(),
         };
         let root = Block {
             key: "VS_VERSION_INFO",
             value: Value::Binary(self.fixed_file_info()),
             children: vec![
-                Block { key: "StringFileInfo", value: Value::Text(None), children: vec![table] },
+                Block {
+                    key: "StringFileInfo",
+                    value: Value::Text(None),
+                    children: vec![table],
+                },
                 Block {
                     key: "VarFileInfo",
                     value: Value::Text(None),
@@ -137,7 +162,12 @@ impl VersionInfo {
     }
 
     fn fixed_file_info(&self) -> Vec<u8> {
-        let pair = |v: [u16; 4]| [u32::from(v[0]) << 16 | u32::from(v[1]), u32::from(v[2]) << 16 | u32::from(v[3])];
+        let pair = |v: [u16; 4]| {
+            [
+                u32::from(v[0]) << 16 | u32::from(v[1]),
+                u32::from(v[2]) << 16 | u32::from(v[3]),
+            ]
+        };
         let [file_ms, file_ls] = pair(self.file_version);
         let [product_ms, product_ls] = pair(self.product_version);
         let fields: [u32; 13] = [
@@ -163,7 +193,10 @@ fn parse_version(key: &str, text: &str) -> Result<[u16; 4]> {
     let mut version = [0u16; 4];
     let parts: Vec<&str> = text.split('.').collect();
     let parsed = parts.len() <= 4
-        && parts.iter().zip(&mut version).all(|(part, slot)| part.trim().parse().map(|n| *slot = n).is_ok());
+        && parts
+            .iter()
+            .zip(&mut version)
+            .all(|(part, slot)| part.trim().parse().map(|n| *slot = n).is_ok());
     ensure!(
         parsed,
         "version file: {key} \"{text}\" is not a version; write one to four numbers 0-65535, e.g. \"1.2.3.4\""
@@ -224,7 +257,10 @@ fn length(n: usize, key: &str) -> Result<u16> {
 }
 
 fn utf16z(text: &str) -> Vec<u8> {
-    text.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+    text.encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect()
 }
 
 fn pad4(out: &mut Vec<u8>) {
@@ -252,29 +288,47 @@ mod tests {
         )
         .unwrap();
         assert_eq!(info.file_version, [1, 2, 3, 4]);
-        assert_eq!(info.product_version, [1, 2, 3, 4], "defaults to file_version");
+        assert_eq!(
+            info.product_version,
+            [1, 2, 3, 4],
+            "defaults to file_version"
+        );
         assert_eq!(info.legal_trademarks.as_deref(), Some("Example(tm)"));
         assert_eq!(info.comments.as_deref(), Some("hi"));
-        let short = VersionInfo::from_toml("file_version = \"2\"\nproduct_version = \"3.1\"").unwrap();
-        assert_eq!((short.file_version, short.product_version), ([2, 0, 0, 0], [3, 1, 0, 0]));
+        let short =
+            VersionInfo::from_toml("file_version = \"2\"\nproduct_version = \"3.1\"").unwrap();
+        assert_eq!(
+            (short.file_version, short.product_version),
+            ([2, 0, 0, 0], [3, 1, 0, 0])
+        );
     }
 
     #[test]
     fn from_toml_errors_name_the_key() {
         let err = |text: &str| VersionInfo::from_toml(text).unwrap_err().to_string();
         let unknown = err("file_version = \"1\"\ncompany = \"x\"");
-        assert!(unknown.contains("unknown key `company`") && unknown.contains("company_name"), "{unknown}");
+        assert!(
+            unknown.contains("unknown key `company`") && unknown.contains("company_name"),
+            "{unknown}"
+        );
         assert!(err("product_name = 3").contains("`product_name` must be a string"));
         assert!(err("file_version = \"1.2.x\"").contains("file_version \"1.2.x\" is not a version"));
         assert!(err("file_version = \"1.2.3.4.5\"").contains("not a version"));
         assert!(err("file_version = \"70000\"").contains("not a version"));
         let syntax = err("file_version = \"1\"\nproduct_name = ");
-        assert!(syntax.starts_with("version file: line 2:") && !syntax.contains('\n'), "{syntax}");
+        assert!(
+            syntax.starts_with("version file: line 2:") && !syntax.contains('\n'),
+            "{syntax}"
+        );
     }
 
     #[test]
     fn encode_lays_out_vs_versioninfo() {
-        let info = VersionInfo { file_version: [1, 2, 3, 4], product_name: Some("Ex".into()), ..Default::default() };
+        let info = VersionInfo {
+            file_version: [1, 2, 3, 4],
+            product_name: Some("Ex".into()),
+            ..Default::default()
+        };
         let data = info.encode().unwrap();
         let u16_at = |at: usize| u16::from_le_bytes([data[at], data[at + 1]]);
         assert_eq!(usize::from(u16_at(0)), data.len());
@@ -283,8 +337,16 @@ mod tests {
         assert_eq!(&data[40..44], &0xFEEF_04BDu32.to_le_bytes());
         assert_eq!(&data[48..52], &0x0001_0002u32.to_le_bytes());
         assert_eq!(&data[52..56], &0x0003_0004u32.to_le_bytes());
-        assert!(VersionInfo { comments: Some("a\0b".into()), ..Default::default() }.encode().is_err());
-        let long = VersionInfo { comments: Some("x".repeat(40_000)), ..Default::default() };
+        assert!(VersionInfo {
+            comments: Some("a\0b".into()),
+            ..Default::default()
+        }
+        .encode()
+        .is_err());
+        let long = VersionInfo {
+            comments: Some("x".repeat(40_000)),
+            ..Default::default()
+        };
         assert!(long.encode().unwrap_err().to_string().contains("shorten"));
     }
 }
