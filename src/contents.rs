@@ -202,28 +202,43 @@ fn packages_that_open_their_files(analysis: &Analysis) -> BTreeSet<String> {
     found
 }
 
-/// Every file under `source` (a file or a directory), with its path below
-/// `dest`, sorted.
+/// Every file under `source` (a file, or a directory walked recursively),
+/// with its path in the directory `dest`, sorted.
 fn files_under(source: &Path, dest: &str) -> Result<Vec<(PathBuf, String)>> {
-    let join = |a: &str, b: &str| if a.is_empty() { b.to_string() } else { format!("{a}/{b}") };
     if source.is_file() {
-        let name = file_name(source);
-        return Ok(vec![(source.to_path_buf(), join(dest, &name))]);
+        return Ok(vec![(source.to_path_buf(), join(dest, &file_name(source)))]);
     }
     if !source.is_dir() {
         bail!("{} does not exist; give an existing file or directory", source.display());
     }
     let mut found = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(source)
-        .with_context(|| format!("cannot read {}", source.display()))?
-        .collect::<Result<_, _>>()?;
+    walk(source, dest, &mut found)?;
+    Ok(found)
+}
+
+fn walk(dir: &Path, dest: &str, found: &mut Vec<(PathBuf, String)>) -> Result<()> {
+    let mut entries: Vec<_> =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
         if name == "__pycache__" {
             continue;
         }
-        found.extend(files_under(&entry.path(), &join(dest, &name))?);
+        if path.is_dir() {
+            walk(&path, &join(dest, &name), found)?;
+        } else {
+            found.push((path, join(dest, &name)));
+        }
     }
-    Ok(found)
+    Ok(())
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }

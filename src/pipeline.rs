@@ -63,6 +63,11 @@ pub fn build(options: &Options) -> Result<Built> {
     progress.step(format_args!("compiling {} modules", contents.sources.len()));
     let jobs: Vec<compile::Job> = contents.sources.iter().map(|s| s.job.clone()).collect();
     let pycs = compile::compile_all(&python, &jobs, python_options.optimize, &BuildCache::user())?;
+    // Shown only now: a syntax error in the app's own code is the error
+    // that compiling reports, not a warning of the analysis.
+    for warning in &analysis.warnings {
+        progress.warn(warning);
+    }
     let mut plan = Plan::default();
     for (source, data) in contents.sources.iter().zip(pycs) {
         let mut entry = Entry::bytecode(source.name.clone(), data, source.why.clone());
@@ -152,9 +157,6 @@ fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, pr
         if !analysis.modules.contains_key(name) {
             bail!("module {name} (named by an option) was not found on the search path; check its spelling, or add its directory with --paths DIR");
         }
-    }
-    for warning in &analysis.warnings {
-        progress.warn(warning);
     }
     // Only the app's own missing imports are worth a warning here; the
     // stdlib's and third-party ones are mostly for other platforms.
