@@ -1,0 +1,1 @@
+"""A package, so that its __file__ can be checked."""
