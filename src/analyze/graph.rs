@@ -222,7 +222,9 @@ impl<'i> Graph<'i> {
                 match relative(name, is_package, import.level, &import.module) {
                     Some(absolute) => absolute,
                     None => {
-                        let written = format!("{}{}", ".".repeat(import.level as usize), import.module);
+                        let first = import.names.first().map_or("", String::as_str);
+                        let part = if import.module.is_empty() { first } else { &import.module };
+                        let written = format!("{}{part}", ".".repeat(import.level as usize));
                         self.record_missing(&written, Some(&site));
                         continue;
                     }
@@ -374,7 +376,8 @@ impl<'i> Graph<'i> {
         };
         match via {
             Via::Import(site) => self.edge(site.importer, name, false, site.eager()),
-            Via::Implied(from) => self.edge(from, name, true, true),
+            // Not eager: a need may be for one platform (`multiprocessing.*`).
+            Via::Implied(from) => self.edge(from, name, true, false),
             Via::PartOf(id) => {
                 let node = self.nodes.get_mut(name).expect("connect after insert");
                 node.part_of.get_or_insert(id);

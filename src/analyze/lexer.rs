@@ -71,7 +71,8 @@ impl<'a> Lexer<'a> {
     fn run(&mut self) -> Result<Vec<Line<'a>>, SyntaxError> {
         let mut lines = Vec::new();
         let mut current: Option<Line<'a>> = None;
-        let mut brackets: Vec<u8> = Vec::new();
+        // Open brackets and the line of each.
+        let mut brackets: Vec<(u8, u32)> = Vec::new();
         while self.i < self.b.len() {
             if current.is_none() {
                 let indent = self.indentation();
@@ -122,7 +123,7 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'(' | b'[' | b'{' => {
-                    brackets.push(c);
+                    brackets.push((c, self.line));
                     self.i += 1;
                     Tok::Op(c)
                 }
@@ -132,7 +133,7 @@ impl<'a> Lexer<'a> {
                         b']' => b'[',
                         _ => b'{',
                     };
-                    if brackets.pop() != Some(open) {
+                    if brackets.pop().map(|(b, _)| b) != Some(open) {
                         return Err(self.error("unmatched closing bracket"));
                     }
                     self.i += 1;
@@ -151,8 +152,8 @@ impl<'a> Lexer<'a> {
                 line.toks.push(tok);
             }
         }
-        if !brackets.is_empty() {
-            return Err(self.error("unclosed bracket at end of file"));
+        if let Some(&(_, line)) = brackets.last() {
+            return Err(SyntaxError { line, message: "bracket never closed" });
         }
         lines.extend(current.take());
         Ok(lines)
@@ -219,16 +220,19 @@ impl<'a> Lexer<'a> {
         let formatted = lower.contains('f') || lower.contains('t');
         let quote = self.peek(0);
         let triple = self.peek(1) == quote && self.peek(2) == quote;
+        let first_line = self.line;
         self.i += if triple { 3 } else { 1 };
         if formatted {
-            self.fstring_body(quote, triple, raw)?;
+            self.fstring_body(quote, triple, raw).map_err(|e| SyntaxError { line: first_line, ..e })?;
             return Ok(Tok::Str(None));
         }
         let start = self.i;
         let mut escaped = false;
         loop {
             match self.peek(0) {
-                0 if self.i >= self.b.len() => return Err(self.error("unterminated string literal")),
+                0 if self.i >= self.b.len() => {
+                    return Err(SyntaxError { line: first_line, message: "unterminated string literal" });
+                }
                 b'\\' => {
                     escaped = true;
                     self.i += 1;
@@ -426,7 +430,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        assert_eq!(logical_lines("x = (1,\n").unwrap_err().message, "unclosed bracket at end of file");
+        assert_eq!(logical_lines("a\nx = (1,\n\n").unwrap_err(), SyntaxError { line: 2, message: "bracket never closed" });
+        let unterminated = SyntaxError { line: 1, message: "unterminated string literal" };
+        assert_eq!(logical_lines("s = '''\n\n").unwrap_err(), unterminated);
         assert_eq!(logical_lines("a\nb = 'x\n").unwrap_err(), SyntaxError { line: 2, message: "unterminated string literal" });
         assert!(logical_lines("x = ]").is_err());
     }

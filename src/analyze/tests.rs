@@ -141,6 +141,111 @@ fn third_party_distributions_come_whole() {
     assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
 }
 
+/// Writes `files` (path, content) under `root`.
+fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (relative, content) in files {
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+}
+
+/// An app, an editable source dir and two site dirs sharing a namespace
+/// package, without any interpreter.
+fn synthetic_tree(root: &Path) -> Inputs {
+    write_tree(root, &[
+        ("app/main.py", "import mypkg.sub\nfrom mypkg import *\nimport nsp.one, nsp.two\nimport editable_mod, broken\nimport excluded_pkg.x\nfrom .nothing import x\n"),
+        ("app/mypkg/__init__.py", "__all__ = ['starred', 'name_only']\nfrom . import helper\nfrom .helper import thing\nname_only = 1\n"),
+        ("app/mypkg/sub.py", "from .. import beyond\n"),
+        ("app/mypkg/helper.py", "thing = 1\n"),
+        ("app/mypkg/starred.py", ""),
+        ("app/mypkg/__main__.py", "from . import helper\n"),
+        ("src/editable_mod.py", "import sys\n"),
+        ("site/nsp/one/__init__.py", ""),
+        ("site/nsp_one-1.0.dist-info/METADATA", "Name: nsp-one\nVersion: 1.0\n"),
+        ("site/nsp_one-1.0.dist-info/RECORD", "nsp/one/__init__.py,,\nnsp_one-1.0.dist-info/METADATA,,\nnsp_one-1.0.dist-info/RECORD,,\n"),
+        ("site/broken.py", "x = (\n"),
+        ("site/extra/__init__.py", ""),
+        ("site/extra/deep/__init__.py", ""),
+        ("site/extra/deep/leaf.py", "import sys\n"),
+        ("site/excluded_pkg/__init__.py", ""),
+        ("site/excluded_pkg/x.py", ""),
+        ("site2/nsp/two/__init__.py", "import json\n"),
+        ("site2/nsp_two-2.0.dist-info/RECORD", "nsp/two/__init__.py,,\nnsp_two-2.0.dist-info/RECORD,,\n"),
+    ]);
+    Inputs {
+        entry: Entry::Script(root.join("app/main.py")),
+        search_path: ["app", "src", "site", "site2", "missing-dir"].iter().map(|d| root.join(d)).collect(),
+        stdlib_dirs: Vec::new(),
+        builtin_modules: vec!["sys".into()],
+        ext_suffixes: vec![".cpython-311-x86_64-linux-gnu.so".into(), ".abi3.so".into(), ".so".into()],
+        roots: vec!["extra.*".into(), "no_such_hidden".into()],
+        startup: vec!["sys".into()],
+        excludes: vec!["excluded_pkg".into()],
+        target: Target { version: (3, 11, 7), platform: "linux".into() },
+    }
+}
+
+#[test]
+fn packages_namespaces_roots_and_excludes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let analysis = analyze(&synthetic_tree(&root)).unwrap();
+    let modules = names(&analysis);
+    assert_eq!(
+        modules,
+        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "mypkg", "mypkg.helper", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "sys"]
+    );
+    assert_eq!(analysis.modules["nsp"].kind, ModuleKind::Namespace(vec![root.join("site/nsp"), root.join("site2/nsp")]));
+    assert_eq!(analysis.modules["nsp.one"].origin, Origin::Distribution("nsp-one".into()));
+    assert_eq!(analysis.modules["nsp.two"].origin, Origin::Distribution("nsp_two".into()));
+    assert_eq!(analysis.modules["editable_mod"].origin, Origin::App);
+    assert_eq!(analysis.modules["mypkg.starred"].reason, Reason::ImportedBy("__main__".into()));
+    assert_eq!(analysis.modules["extra.deep.leaf"].reason, Reason::Root);
+    assert_eq!(analysis.modules["sys"].kind, ModuleKind::Builtin);
+    let dists: Vec<(&str, usize)> = analysis.distributions.iter().map(|d| (d.name.as_str(), d.files.len())).collect();
+    assert_eq!(dists, [("nsp-one", 3), ("nsp_two", 2)]);
+
+    let missing: Vec<(&str, Option<&str>, bool)> =
+        analysis.missing.iter().map(|m| (m.name.as_str(), m.imported_by.as_deref(), m.needed())).collect();
+    assert_eq!(
+        missing,
+        [
+            ("..beyond", Some("mypkg.sub"), true),
+            (".nothing", Some("__main__"), true),
+            // Always a root; every real interpreter has it.
+            ("encodings", None, true),
+            ("json", Some("nsp.two"), true),
+            ("no_such_hidden", None, true),
+        ]
+    );
+    assert_eq!(analysis.warnings.len(), 1);
+    assert!(analysis.warnings[0].contains("broken.py: line 1: bracket never closed"), "{:?}", analysis.warnings);
+}
+
+#[test]
+fn a_module_entry_runs_its_main() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let mut inputs = synthetic_tree(&root);
+    inputs.roots.clear();
+    inputs.entry = Entry::Module("mypkg".into());
+    let analysis = analyze(&inputs).unwrap();
+    assert_eq!(names(&analysis), ["mypkg", "mypkg.__main__", "mypkg.helper", "sys"]);
+    assert_eq!(analysis.modules["mypkg.__main__"].reason, Reason::Entry);
+    assert_eq!(analysis.modules["mypkg.helper"].reason, Reason::ImportedBy("mypkg".into()));
+
+    inputs.entry = Entry::Module("nsp".into());
+    let error = analyze(&inputs).unwrap_err().to_string();
+    assert!(error.starts_with("package nsp has no __main__ module"), "{error}");
+    inputs.entry = Entry::Module("nope".into());
+    let error = analyze(&inputs).unwrap_err().to_string();
+    assert!(error.starts_with("module nope not found on the search path"), "{error}");
+    inputs.entry = Entry::Script(root.join("app/absent.py"));
+    let error = analyze(&inputs).unwrap_err().to_string();
+    assert!(error.contains("absent.py not found"), "{error}");
+}
+
 #[test]
 #[ignore]
 fn explore() {
@@ -149,8 +254,13 @@ fn explore() {
         Err(_) => probe(&base_python().unwrap()).unwrap(),
     };
     let source = std::env::var("SRC").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("app.py");
+    std::fs::write(&script, source.replace("\\n", "\n")).unwrap();
+    let mut inputs = Inputs::new(&python, Entry::Script(script), &[]).unwrap();
+    inputs.startup = startup(&python.command);
     let start = std::time::Instant::now();
-    let analysis = analyze_script(&python, &source.replace("\\n", "\n"));
+    let analysis = analyze(&inputs).unwrap();
     let elapsed = start.elapsed();
     for m in analysis.modules.values() {
         println!("{} {:?} {:?}", m.name, m.origin, m.reason);
