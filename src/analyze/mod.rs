@@ -12,6 +12,7 @@ mod imports;
 mod lexer;
 mod resolve;
 mod rules;
+mod site;
 #[cfg(test)]
 mod tests;
 
@@ -59,9 +60,11 @@ pub enum Entry {
 }
 
 impl Inputs {
-    /// Inputs for `interpreter`: search path, stdlib, builtins and suffixes
-    /// from the probe; `paths` are `--paths` directories. Roots, start-up
-    /// modules and excludes are left for the caller to fill.
+    /// Inputs for `interpreter`: search path (its `sys.path`, then the
+    /// site-packages directories and `.pth` paths that `site` adds), stdlib,
+    /// builtins and suffixes from the probe; `paths` are `--paths`
+    /// directories. Roots, start-up modules and excludes are left for the
+    /// caller to fill.
     pub fn new(interpreter: &Interpreter, entry: Entry, paths: &[PathBuf]) -> anyhow::Result<Inputs> {
         let first = match &entry {
             Entry::Script(script) => std::fs::canonicalize(script)
@@ -72,7 +75,12 @@ impl Inputs {
             Entry::Module(_) => std::env::current_dir()
                 .context("the current directory cannot be read, and -m looks for modules there; run pybundle from an existing directory")?,
         };
-        let search_path = std::iter::once(first).chain(paths.iter().cloned()).chain(interpreter.sys_path.iter().cloned()).collect();
+        let site_dirs = site::site_entries(&site::site_packages(interpreter));
+        let search_path = std::iter::once(first)
+            .chain(paths.iter().cloned())
+            .chain(interpreter.sys_path.iter().cloned())
+            .chain(site_dirs.into_iter().filter(|d| !interpreter.sys_path.contains(d)))
+            .collect();
         let stdlib_dirs = std::iter::once(interpreter.stdlib.clone()).chain(interpreter.dynload.clone()).collect();
         let ext_suffixes = [interpreter.ext_suffix.as_str(), ".abi3.so", ".so"].map(String::from).to_vec();
         let (major, minor, micro) = interpreter.version;
