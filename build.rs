@@ -6,10 +6,13 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (target triple, file name of the built stub, name of the embedded file,
-/// whether the packer is useless without it).
-const TARGETS: &[(&str, &str, &str, bool)] =
-    &[("x86_64-unknown-linux-gnu", "pybundle-stub", "stub-x86_64-linux", true)];
+/// (target triple, file name of the built stub, name of the embedded file).
+/// The stub for the build host's own OS is required; the other is built
+/// when its Rust target (and, for Windows, mingw-w64) is installed.
+const TARGETS: &[(&str, &str, &str)] = &[
+    ("x86_64-unknown-linux-gnu", "pybundle-stub", "stub-x86_64-linux"),
+    ("x86_64-pc-windows-gnu", "pybundle-stub.exe", "stub-x86_64-windows.exe"),
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -18,14 +21,16 @@ fn main() {
         println!("cargo:rerun-if-changed={}", manifest_dir.join(path).display());
     }
     let mut table = String::new();
-    for (triple, binary, embedded, required) in TARGETS {
+    let host_os = if env::var("HOST").unwrap_or_default().contains("windows") { "windows" } else { "linux" };
+    for (triple, binary, embedded) in TARGETS {
+        let required = triple.contains(host_os);
         let dest = out_dir.join(embedded);
         match build_stub(&manifest_dir, &out_dir, triple, binary, &dest) {
             Ok(()) => table.push_str(&format!(
                 "(\"{triple}\", Some(include_bytes!(r\"{}\") as &[u8])),\n",
                 dest.display()
             )),
-            Err(why) if *required => panic!("cannot build the pybundle stub for {triple}: {why}"),
+            Err(why) if required => panic!("cannot build the pybundle stub for {triple}: {why}"),
             Err(why) => {
                 println!("cargo:warning=no pybundle stub for {triple}: {why}");
                 table.push_str(&format!("(\"{triple}\", None),\n"));

@@ -4,6 +4,9 @@ use anyhow::{bail, Result};
 use clap::Parser;
 use std::path::PathBuf;
 
+/// `--python` when not given.
+pub const DEFAULT_PYTHON: &str = "python3";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pybundle",
@@ -33,7 +36,7 @@ pub struct Cli {
     pub name: Option<String>,
 
     /// The Python interpreter to bundle (default: `python3` on PATH).
-    #[arg(long, value_name = "PATH", default_value = "python3")]
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_PYTHON)]
     pub python: PathBuf,
 
     /// Where to put the bundle.
@@ -85,6 +88,33 @@ pub struct Cli {
     #[arg(long, value_name = "X.Y", value_parser = parse_glibc)]
     pub glibc_floor: Option<(u32, u32)>,
 
+    /// Build for this platform: x86_64-pc-windows (an .exe, from Linux
+    /// too) or x86_64-unknown-linux-gnu (default: the one pybundle runs on).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+
+    /// Windows: the official embeddable CPython distribution to bundle
+    /// (python-3.X.Y-embed-amd64, unpacked or its zip).
+    #[arg(long, value_name = "DIR_OR_ZIP")]
+    pub python_home: Option<PathBuf>,
+
+    /// Windows: a directory of win_amd64 wheels; those the app imports are bundled.
+    #[arg(long, value_name = "DIR")]
+    pub wheels: Option<PathBuf>,
+
+    /// Windows: the executable's icon (an .ico file, several sizes).
+    #[arg(long, value_name = "FILE.ico")]
+    pub icon: Option<PathBuf>,
+
+    /// Windows: version information (TOML: file_version, product_version,
+    /// company_name, file_description, product_name, legal_copyright, ...).
+    #[arg(long, value_name = "FILE.toml")]
+    pub version_file: Option<PathBuf>,
+
+    /// Windows: a GUI program, without a console window.
+    #[arg(long)]
+    pub windowed: bool,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -123,6 +153,12 @@ pub struct Options {
     pub python_options: Vec<String>,
     pub hash_seed: Option<u32>,
     pub glibc_floor: Option<(u32, u32)>,
+    pub target: Option<String>,
+    pub python_home: Option<PathBuf>,
+    pub wheels: Option<PathBuf>,
+    pub icon: Option<PathBuf>,
+    pub version_file: Option<PathBuf>,
+    pub windowed: bool,
     pub quiet: bool,
 }
 
@@ -149,6 +185,12 @@ impl Cli {
             python_options: self.python_options.clone(),
             hash_seed: self.hash_seed,
             glibc_floor: self.glibc_floor,
+            target: self.target.clone(),
+            python_home: self.python_home.clone(),
+            wheels: self.wheels.clone(),
+            icon: self.icon.clone(),
+            version_file: self.version_file.clone(),
+            windowed: self.windowed,
             quiet: self.quiet,
         })
     }

@@ -8,8 +8,7 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const COMPILE_SOURCE: &str = include_str!("python/compile.py");
@@ -25,9 +24,15 @@ pub struct Job {
 /// Compiles every job; returns the `.pyc` bytes in the same order. A syntax
 /// error in any source fails the build, naming the file and line.
 pub fn compile_all(python: &Interpreter, jobs: &[Job], optimize: u8, cache: &BuildCache) -> Result<Vec<Vec<u8>>> {
+    compile_with(&python.command, &python.magic, jobs, optimize, cache)
+}
+
+/// [`compile_all`] with any interpreter: `command` runs it, `magic` is its
+/// bytecode magic number in hex (it keys the cache).
+pub fn compile_with(command: &Path, magic: &str, jobs: &[Job], optimize: u8, cache: &BuildCache) -> Result<Vec<Vec<u8>>> {
     let keys: Vec<String> = jobs
         .par_iter()
-        .map(|job| cache_key(python, job, optimize))
+        .map(|job| cache_key(magic, job, optimize))
         .collect::<Result<_>>()?;
     let mut results: Vec<Option<Vec<u8>>> = keys
         .par_iter()
@@ -37,7 +42,7 @@ pub fn compile_all(python: &Interpreter, jobs: &[Job], optimize: u8, cache: &Bui
     if !missing.is_empty() {
         let workdir = tempfile::tempdir().context("cannot create a temporary directory")?;
         let outputs: Vec<PathBuf> = missing.iter().map(|i| workdir.path().join(format!("{i}.pyc"))).collect();
-        run_batch(python, optimize, missing.iter().map(|&i| &jobs[i]).zip(&outputs))?;
+        run_batch(command, optimize, missing.iter().map(|&i| &jobs[i]).zip(&outputs))?;
         for (&i, output) in missing.iter().zip(&outputs) {
             let data = std::fs::read(output).with_context(|| format!("compiling {} produced no output", jobs[i].display))?;
             cache.store_pyc(&keys[i], output);
@@ -47,10 +52,10 @@ pub fn compile_all(python: &Interpreter, jobs: &[Job], optimize: u8, cache: &Bui
     Ok(results.into_iter().map(|r| r.expect("every job compiled")).collect())
 }
 
-fn cache_key(python: &Interpreter, job: &Job, optimize: u8) -> Result<String> {
+fn cache_key(magic: &str, job: &Job, optimize: u8) -> Result<String> {
     let source = std::fs::read(&job.source).with_context(|| format!("cannot read {}", job.source.display()))?;
     let mut hasher = blake3::Hasher::new();
-    hasher.update(python.magic.as_bytes());
+    hasher.update(magic.as_bytes());
     hasher.update(&[0, optimize, 0]);
     hasher.update(job.display.as_bytes());
     hasher.update(b"\0");
@@ -60,30 +65,31 @@ fn cache_key(python: &Interpreter, job: &Job, optimize: u8) -> Result<String> {
 }
 
 fn run_batch<'a>(
-    python: &Interpreter,
+    command: &Path,
     optimize: u8,
     work: impl Iterator<Item = (&'a Job, &'a PathBuf)>,
 ) -> Result<()> {
-    let mut child = Command::new(&python.command)
+    let mut child = Command::new(command)
         .args(["-I", "-S", "-c", COMPILE_SOURCE, &optimize.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot run {}", python.command.display()))?;
+        .with_context(|| format!("cannot run {}", command.display()))?;
     let mut input = Vec::new();
     let mut wanted = HashMap::new();
     for (job, output) in work {
-        for part in [job.source.as_os_str().as_bytes(), job.display.as_bytes(), output.as_os_str().as_bytes()] {
+        let (source, output) = (path_bytes(&job.source)?, path_bytes(output)?);
+        for part in [source.as_slice(), job.display.as_bytes(), output.as_slice()] {
             if part.contains(&b'\t') || part.contains(&b'\n') {
                 bail!("cannot compile {}: its path contains a tab or newline", job.source.display());
             }
         }
-        input.extend_from_slice(job.source.as_os_str().as_bytes());
+        input.extend_from_slice(&source);
         input.push(b'\t');
         input.extend_from_slice(job.display.as_bytes());
         input.push(b'\t');
-        input.extend_from_slice(output.as_os_str().as_bytes());
+        input.extend_from_slice(&output);
         input.push(b'\n');
         wanted.insert(job.display.clone(), job.source.clone());
     }
@@ -109,9 +115,20 @@ fn run_batch<'a>(
         let stderr = String::from_utf8_lossy(&output.stderr);
         bail!(
             "{} failed while compiling bytecode: {}",
-            python.command.display(),
+            command.display(),
             stderr.lines().last().unwrap_or("no output")
         );
     }
     Ok(())
+}
+
+/// A path as compile.py reads it: the OS bytes on Unix, UTF-8 on Windows.
+fn path_bytes(path: &Path) -> Result<Vec<u8>> {
+    #[cfg(unix)]
+    return Ok(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec());
+    #[cfg(not(unix))]
+    match path.to_str() {
+        Some(text) => Ok(text.as_bytes().to_vec()),
+        None => bail!("cannot compile {}: its path is not valid Unicode", path.display()),
+    }
 }

@@ -19,4 +19,5 @@ pub mod progress;
 pub mod python_options;
 pub mod report;
 pub mod stubs;
+pub mod windows;
 pub mod write;

@@ -4,6 +4,8 @@ use clap::Parser;
 use pybundle::cli::Cli;
 use std::process::ExitCode;
 
+pybundle_bootloader::windows_import_shims!();
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.options().and_then(|options| pybundle::pipeline::build(&options)) {

@@ -30,6 +30,9 @@ pub struct Built {
 }
 
 pub fn build(options: &Options) -> Result<Built> {
+    if crate::windows::is_target(options)? {
+        return crate::windows::build(options);
+    }
     let progress = Progress::new(options.quiet);
     let python_options = crate::python_options::parse(&options.python_options, options.hash_seed)?;
     let entry = match &options.entry {
@@ -210,7 +213,7 @@ fn missing_imports(analysis: &Analysis) -> Vec<MissingImport> {
         .collect()
 }
 
-fn output_name(options: &Options) -> Result<String> {
+pub(crate) fn output_name(options: &Options) -> Result<String> {
     let name = match (&options.name, &options.entry) {
         (Some(name), _) => name.clone(),
         (None, EntryPoint::Script(script)) => script.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
@@ -222,11 +225,11 @@ fn output_name(options: &Options) -> Result<String> {
     Ok(name)
 }
 
-fn mb(bytes: u64) -> f64 {
+pub(crate) fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
-fn dir_size(dir: &Path) -> u64 {
+pub(crate) fn dir_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
     entries
         .flatten()

@@ -10,7 +10,6 @@ use pybundle_bootloader::manifest::Manifest;
 use rayon::prelude::*;
 use std::fs::{self, File};
 use std::io::{BufWriter, Seek, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use zip::write::{PreparedZipFile, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, ZipWriter};
@@ -25,7 +24,7 @@ pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Re
         .tempfile_in(&dir)
         .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
     let stored = write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)?;
-    fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
+    make_executable(staging.path())?;
     let earlier_dir = dest.is_dir().then(|| dest.with_extension("pybundle-old"));
     if let Some(old) = &earlier_dir {
         fs::rename(dest, old).with_context(|| format!("cannot replace {}", dest.display()))?;
@@ -56,13 +55,13 @@ pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: 
         stored.insert(entry.name.clone(), entry.data.len() as u64);
         fs::create_dir_all(path.parent().expect("native entries have a parent"))?;
         fs::write(&path, &entry.data).with_context(|| format!("cannot write {}", path.display()))?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
+        make_executable(&path)?;
     }
     let exe_path = staging.path().join(name);
     let mut exe = File::create(&exe_path).with_context(|| format!("cannot write {}", exe_path.display()))?;
     stored.extend(write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !on_disk(e)), manifest)?);
-    fs::set_permissions(&exe_path, fs::Permissions::from_mode(0o755))?;
-    fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
+    make_executable(&exe_path)?;
+    make_executable(staging.path())?;
     replace_dir(staging.keep(), dest)?;
     Ok(stored)
 }
@@ -172,4 +171,12 @@ fn refuse_foreign(dest: &Path) -> Result<()> {
         bail!("{} exists and is not a pybundle build; remove it or choose another --name", dest.display());
     }
     Ok(())
+}
+
+/// Mode 0755 (files and directories); Windows has no such bits.
+fn make_executable(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    return fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755));
+    #[cfg(not(unix))]
+    return fs::metadata(path).map(drop);
 }

@@ -8,3 +8,4 @@
 
 pub mod layout;
 pub mod manifest;
+mod import_shims;

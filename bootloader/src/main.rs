@@ -3,6 +3,8 @@
 
 mod runtime;
 
+pybundle_bootloader::windows_import_shims!();
+
 fn main() {
     let code = match runtime::run() {
         Ok(code) => code,

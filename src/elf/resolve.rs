@@ -15,7 +15,6 @@ use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 const LD_SO_CACHE: &str = "/etc/ld.so.cache";
@@ -394,12 +393,28 @@ fn search_dirs(entries: &[String], origin: &Path) -> Vec<PathBuf> {
 
 fn file_id(path: &Path) -> Result<FileId> {
     match std::fs::metadata(path) {
-        Ok(meta) => Ok((meta.dev(), meta.ino())),
+        Ok(meta) => Ok(identity(&meta, path)),
         Err(e) => bail!(
             "cannot read {}: {e}; check that it exists and is readable",
             path.display()
         ),
     }
+}
+
+/// The device and inode; where there are none (a Windows host), a hash of
+/// the canonical path stands for the inode.
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata, _: &Path) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata, path: &Path) -> FileId {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).hash(&mut hasher);
+    (0, hasher.finish())
 }
 
 /// Reads an object's dynamic section.

@@ -9,7 +9,7 @@ use super::natives::NativeStore;
 use super::python::{Api, PyObject, PY_FILE_INPUT};
 use super::Failure;
 use std::ffi::{c_char, c_int, CStr, CString};
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::OsStr;
 use std::sync::OnceLock;
 
 const BOOT_SOURCE: &str = concat!(include_str!("boot.py"), "\0");
@@ -49,7 +49,7 @@ pub unsafe fn install(api: &'static Api, store: &'static NativeStore) -> Result<
     }
     let function = (api.PyCFunction_NewEx)(std::ptr::from_ref(&LOAD_EXTENSION).cast_mut().cast(), std::ptr::null_mut(), std::ptr::null_mut());
     let files_dir = match store.files_dir()? {
-        Some(dir) => utf8(api, dir.as_os_str().as_bytes()),
+        Some(dir) => os_str(api, dir.as_os_str()),
         None => (api.Py_BuildValue)(c"".as_ptr()),
     };
     let globals = (api.PyDict_New)();
@@ -78,7 +78,7 @@ unsafe extern "C" fn load_extension(_module: *mut PyObject, name: *mut PyObject)
     }
     let name = CStr::from_ptr(name).to_string_lossy();
     match store.extension(&name) {
-        Ok(Some(path)) => utf8(api, path.as_os_str().as_bytes()),
+        Ok(Some(path)) => os_str(api, path.as_os_str()),
         Ok(None) => {
             let failure = Failure::damaged(store.bundle_path(), format!("extension module {name} is not in the manifest"));
             eprintln!("pybundle: {failure}");
@@ -91,7 +91,18 @@ unsafe extern "C" fn load_extension(_module: *mut PyObject, name: *mut PyObject)
     }
 }
 
+/// A path or argument as a Python `str`, losslessly: undecodable bytes
+/// (Linux) and unpaired surrogates (Windows) survive, as python keeps them.
+pub unsafe fn os_str(api: &Api, text: &OsStr) -> *mut PyObject {
+    let errors = if cfg!(windows) { c"surrogatepass" } else { c"surrogateescape" };
+    decode_utf8(api, text.as_encoded_bytes(), errors)
+}
+
 pub unsafe fn utf8(api: &Api, bytes: &[u8]) -> *mut PyObject {
+    decode_utf8(api, bytes, c"surrogateescape")
+}
+
+unsafe fn decode_utf8(api: &Api, bytes: &[u8], errors: &CStr) -> *mut PyObject {
     let text = CString::new(bytes).unwrap_or_default();
-    (api.PyUnicode_DecodeUTF8)(text.as_ptr(), bytes.len() as isize, c"surrogateescape".as_ptr())
+    (api.PyUnicode_DecodeUTF8)(text.as_ptr(), bytes.len() as isize, errors.as_ptr())
 }

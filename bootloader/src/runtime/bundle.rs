@@ -1,5 +1,9 @@
 //! The bundle on disk: the stub's own executable, mapped read-only, with the
 //! zip archive appended to it and the manifest inside that archive.
+//!
+//! A signed Windows executable has its Authenticode certificate appended
+//! after our archive; the PE security directory says where it starts, and
+//! the archive is read from the bytes before it.
 
 use super::Failure;
 use pybundle_bootloader::layout;
@@ -7,7 +11,6 @@ use pybundle_bootloader::manifest::Manifest;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::ffi::OsStrExt;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use zip::{CompressionMethod, ZipArchive};
@@ -19,29 +22,13 @@ pub struct Bundle {
     manifest: Manifest,
 }
 
-/// The absolute path of the running executable, symlinks resolved.
-pub fn own_executable() -> Result<PathBuf, Failure> {
-    if let Ok(path) = std::fs::read_link("/proc/self/exe") {
-        return Ok(path);
-    }
-    // Without /proc: the kernel still tells us the path given to execve.
-    let execfn = unsafe { libc::getauxval(libc::AT_EXECFN) } as *const libc::c_char;
-    if !execfn.is_null() {
-        let name = unsafe { std::ffi::CStr::from_ptr(execfn) };
-        let path = Path::new(std::ffi::OsStr::from_bytes(name.to_bytes()));
-        if let Ok(path) = std::fs::canonicalize(path) {
-            return Ok(path);
-        }
-    }
-    Err(Failure::new("cannot find the path of this executable (is /proc mounted?)"))
-}
-
 impl Bundle {
     pub fn open(path: &Path) -> Result<Bundle, Failure> {
         let file = File::open(path)
             .map_err(|e| Failure::new(format!("cannot open {}: {e}", path.display())))?;
         let bytes = map_read_only(&file)
             .map_err(|e| Failure::new(format!("cannot map {}: {e}", path.display())))?;
+        let bytes = &bytes[..payload_end(bytes)];
         let mut archive = ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| Failure::damaged(path, format!("no payload archive: {e}")))?;
         let manifest = {
@@ -106,18 +93,67 @@ fn stored_entry(archive: &mut ZipArchive<Cursor<&'static [u8]>>, name: &str) -> 
 
 /// Maps a whole file read-only for the life of the process.
 fn map_read_only(file: &File) -> std::io::Result<&'static [u8]> {
-    use std::os::fd::AsRawFd;
-    let len = usize::try_from(file.metadata()?.len())
-        .map_err(|_| std::io::Error::other("file too large"))?;
-    if len == 0 {
+    if file.metadata()?.len() == 0 {
         return Ok(&[]);
     }
-    // SAFETY: a private read-only mapping of an open file; never unmapped.
-    let ptr = unsafe {
-        libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0)
-    };
-    if ptr == libc::MAP_FAILED {
-        return Err(std::io::Error::last_os_error());
+    // SAFETY: a read-only mapping of our own executable, which the system
+    // keeps from being changed while it runs; never unmapped.
+    let map = unsafe { memmap2::Mmap::map(file)? };
+    Ok(Box::leak(Box::new(map)))
+}
+
+/// Where the payload ends: at the Authenticode certificate table of a signed
+/// PE file, else at the end of the file.
+fn payload_end(bytes: &[u8]) -> usize {
+    certificate_offset(bytes).filter(|&start| start <= bytes.len()).unwrap_or(bytes.len())
+}
+
+/// The file offset of a PE32+ file's certificate table, if it has one.
+fn certificate_offset(bytes: &[u8]) -> Option<usize> {
+    let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    if bytes.get(..2)? != b"MZ" {
+        return None;
     }
-    Ok(unsafe { std::slice::from_raw_parts(ptr as *const u8, len) })
+    let pe = u32_at(0x3c)? as usize;
+    if bytes.get(pe..pe + 4)? != b"PE\0\0" {
+        return None;
+    }
+    let optional = pe + 24;
+    // PE32+ only (0x20b): data directories start 112 bytes into the
+    // optional header; the security directory is the fifth.
+    if u16_at(optional)? != 0x20b || u32_at(optional + 108)? < 5 {
+        return None;
+    }
+    let directory = optional + 112 + 4 * 8;
+    let (offset, size) = (u32_at(directory)?, u32_at(directory + 4)?);
+    (offset != 0 && size != 0).then_some(offset as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal PE32+ header whose security directory points at `cert`.
+    fn pe_with_certificate(cert: u32, len: usize) -> Vec<u8> {
+        let mut bytes = vec![0u8; len];
+        bytes[..2].copy_from_slice(b"MZ");
+        bytes[0x3c..0x40].copy_from_slice(&0x80u32.to_le_bytes());
+        bytes[0x80..0x84].copy_from_slice(b"PE\0\0");
+        let optional = 0x80 + 24;
+        bytes[optional..optional + 2].copy_from_slice(&0x20bu16.to_le_bytes());
+        bytes[optional + 108..optional + 112].copy_from_slice(&16u32.to_le_bytes());
+        let directory = optional + 112 + 32;
+        bytes[directory..directory + 4].copy_from_slice(&cert.to_le_bytes());
+        bytes[directory + 4..directory + 8].copy_from_slice(&((len as u32) - cert).to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn cuts_the_payload_at_the_certificate_table() {
+        assert_eq!(payload_end(&pe_with_certificate(0x300, 0x400)), 0x300);
+        assert_eq!(payload_end(&pe_with_certificate(0, 0x400)), 0x400);
+        assert_eq!(payload_end(b"\x7fELF and more"), 13);
+        assert_eq!(payload_end(b"MZ"), 2);
+    }
 }

@@ -4,7 +4,6 @@
 //! `freeze_support()`.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
 
 pub enum Launch {
     /// Run the application's entry as `__main__`.
@@ -24,12 +23,12 @@ const HELPER_PREFIXES: &[&str] = &["from multiprocessing.resource_tracker import
 
 pub fn classify(args: &[OsString]) -> Launch {
     let Some(first) = args.get(1) else { return Launch::App };
-    if first.as_bytes() == b"--multiprocessing-fork" {
+    if first.as_encoded_bytes() == b"--multiprocessing-fork" {
         return Launch::MultiprocessingChild;
     }
     let mut i = 1;
     while let Some(arg) = args.get(i) {
-        let arg = arg.as_bytes();
+        let arg = arg.as_encoded_bytes();
         match arg {
             b"-c" => break,
             b"-W" | b"-X" => i += 2,

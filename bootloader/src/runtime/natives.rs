@@ -1,13 +1,15 @@
 //! The bundle's native files, made loadable on demand: in place beside the
-//! executable (onedir), in memory files (onefile), or in the cache directory
-//! when memory files cannot be used. A library is loaded at most once, after
-//! the libraries it needs; an extension module's libraries are loaded when
-//! the module is first imported, so an app pays only for what it uses.
+//! executable (onedir), in memory files (Linux onefile), or in the cache
+//! directory (Windows onefile, and Linux when memory files cannot be used).
+//! A library is loaded at most once, after the libraries it needs; an
+//! extension module's libraries are loaded when the module is first
+//! imported, so an app pays only for what it uses.
 
 use super::bundle::Bundle;
 use super::cache_dir;
 use super::loader::{self, Library};
-use super::memfd::{self, MemFile};
+#[cfg(unix)]
+use super::platform::memfd::{self, MemFile};
 use super::Failure;
 use pybundle_bootloader::layout;
 use pybundle_bootloader::manifest::{Layout, NativeKind};
@@ -17,33 +19,36 @@ use std::sync::Mutex;
 
 pub struct NativeStore {
     bundle: &'static Bundle,
-    /// Where files come from: `None` for memory files, else a directory
-    /// that holds every native file at its archive path.
-    dir: Option<PathBuf>,
+    source: Source,
     state: Mutex<State>,
+}
+
+/// Where native files come from.
+enum Source {
+    /// A directory that holds every native file at its archive path.
+    Dir(PathBuf),
+    /// Memory files, made when first needed.
+    #[cfg(unix)]
+    Memory,
 }
 
 #[derive(Default)]
 struct State {
-    /// Paths handed out so far, by archive name.
-    paths: HashMap<String, PathBuf>,
-    /// Memory files stay open so their `/proc/self/fd/N` paths stay valid
-    /// and are never reused.
-    memory: Vec<MemFile>,
+    /// Memory files handed out so far, by archive name. They stay open so
+    /// their `/proc/self/fd/N` paths stay valid and are never reused.
+    #[cfg(unix)]
+    memory: HashMap<String, MemFile>,
     loaded: HashMap<String, Library>,
 }
 
 impl NativeStore {
     /// Decides where native files come from for this start.
     pub fn open(bundle: &'static Bundle) -> Result<NativeStore, Failure> {
-        let dir = match bundle.manifest().layout {
-            Layout::Onedir => {
-                Some(bundle.path().parent().unwrap_or(Path::new("/")).join(layout::ONEDIR_INTERNAL))
-            }
-            Layout::Onefile if memory_files_usable() => None,
-            Layout::Onefile => Some(cache_dir::natives(bundle)?),
+        let source = match bundle.manifest().layout {
+            Layout::Onedir => Source::Dir(internal_dir(bundle)),
+            Layout::Onefile => onefile_source(bundle)?,
         };
-        Ok(NativeStore { bundle, dir, state: Mutex::new(State::default()) })
+        Ok(NativeStore { bundle, source, state: Mutex::new(State::default()) })
     }
 
     /// Loads the libraries Python needs to start; returns libpython.
@@ -88,7 +93,7 @@ impl NativeStore {
             return Ok(None);
         }
         match manifest.layout {
-            Layout::Onedir => Ok(self.dir.clone()),
+            Layout::Onedir => Ok(Some(internal_dir(self.bundle))),
             Layout::Onefile => cache_dir::files(self.bundle).map(Some),
         }
     }
@@ -114,27 +119,55 @@ impl NativeStore {
 
     /// A path the loader can open, making the file exist first if needed.
     fn path(&self, name: &str) -> Result<PathBuf, Failure> {
-        if let Some(dir) = &self.dir {
-            return Ok(dir.join(name));
+        match &self.source {
+            Source::Dir(dir) => Ok(entry_path(dir, name)),
+            #[cfg(unix)]
+            Source::Memory => self.memory_file(name),
         }
+    }
+
+    #[cfg(unix)]
+    fn memory_file(&self, name: &str) -> Result<PathBuf, Failure> {
         let mut state = self.state.lock().expect("native state");
-        if let Some(path) = state.paths.get(name) {
-            return Ok(path.clone());
+        if let Some(file) = state.memory.get(name) {
+            return Ok(file.path());
         }
         let data = self.bundle.verified_entry(name)?;
         let file_name = name.rsplit('/').next().unwrap_or(name);
         let file = MemFile::create(file_name, &data)
             .map_err(|e| Failure::new(format!("cannot create a memory file for {name}: {e}; set {}=1 to use a cache directory", layout::ENV_NO_MEMFD)))?;
         let path = file.path();
-        state.paths.insert(name.to_string(), path.clone());
-        state.memory.push(file);
+        state.memory.insert(name.to_string(), file);
         Ok(path)
     }
 }
 
+/// The onedir layout's `_internal` directory beside the executable.
+fn internal_dir(bundle: &Bundle) -> PathBuf {
+    bundle.path().parent().unwrap_or(Path::new("/")).join(layout::ONEDIR_INTERNAL)
+}
+
+/// The file of archive entry `name` (`/`-separated) under `dir`, with the
+/// platform's separators (the Windows loader wants backslashes).
+pub fn entry_path(dir: &Path, name: &str) -> PathBuf {
+    let mut path = dir.to_path_buf();
+    path.extend(name.split('/').filter(|part| !part.is_empty()));
+    path
+}
+
 /// Memory files work if not switched off, `/proc` is mounted and the kernel
-/// lets us create an executable one.
-fn memory_files_usable() -> bool {
+/// lets us create an executable one; otherwise the cache directory.
+#[cfg(unix)]
+fn onefile_source(bundle: &Bundle) -> Result<Source, Failure> {
     let forced_off = std::env::var_os(layout::ENV_NO_MEMFD).is_some_and(|v| !v.is_empty() && v != "0");
-    !forced_off && memfd::proc_fd_available() && MemFile::create("pybundle-probe", b"").is_ok()
+    if !forced_off && memfd::proc_fd_available() && MemFile::create("pybundle-probe", b"").is_ok() {
+        return Ok(Source::Memory);
+    }
+    cache_dir::natives(bundle, "memfd is not usable").map(Source::Dir)
+}
+
+/// Windows loads DLLs from files only: the cache directory.
+#[cfg(windows)]
+fn onefile_source(bundle: &Bundle) -> Result<Source, Failure> {
+    cache_dir::natives(bundle, "a onefile bundle keeps them in a cache directory").map(Source::Dir)
 }

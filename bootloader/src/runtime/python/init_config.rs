@@ -6,7 +6,7 @@ use super::symbols::symbol_table;
 use crate::runtime::loader::Library;
 use crate::runtime::Failure;
 use pybundle_bootloader::manifest::PythonOptions;
-use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, c_void, CStr, CString, OsStr};
 
 symbol_table!(
     /// The PEP 741 functions.
@@ -89,7 +89,7 @@ impl Settings for InitConfig {
         self.set_named(field.name(), value)
     }
 
-    fn set_str(&mut self, field: Field, value: &[u8]) -> Result<(), Failure> {
+    fn set_str(&mut self, field: Field, value: &OsStr) -> Result<(), Failure> {
         let name = CString::new(field.name()).expect("option names have no NUL");
         let value = utf8(value)?;
         if unsafe { (self.api.PyInitConfig_SetStr)(self.config, name.as_ptr(), value.as_ptr()) } < 0 {
@@ -98,7 +98,7 @@ impl Settings for InitConfig {
         Ok(())
     }
 
-    fn set_list(&mut self, field: Field, items: &[&[u8]]) -> Result<(), Failure> {
+    fn set_list(&mut self, field: Field, items: &[&OsStr]) -> Result<(), Failure> {
         let name = CString::new(field.name()).expect("option names have no NUL");
         let items: Vec<CString> = items.iter().map(|i| utf8(i)).collect::<Result<_, _>>()?;
         let pointers: Vec<*mut c_char> = items.iter().map(|i| i.as_ptr().cast_mut()).collect();
@@ -110,9 +110,9 @@ impl Settings for InitConfig {
     }
 }
 
-/// The API takes UTF-8; bytes that are not UTF-8 are replaced, as they
+/// The API takes UTF-8; what is not valid Unicode is replaced, as it
 /// cannot be passed through it.
-fn utf8(bytes: &[u8]) -> Result<CString, Failure> {
-    CString::new(String::from_utf8_lossy(bytes).into_owned())
+fn utf8(text: &OsStr) -> Result<CString, Failure> {
+    CString::new(text.to_string_lossy().into_owned())
         .map_err(|_| Failure::new("an argument or path contains a NUL byte"))
 }

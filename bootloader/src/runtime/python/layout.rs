@@ -1,10 +1,12 @@
 //! Where the fields of CPython's `PyConfig` struct lie, per version.
 //!
-//! The offsets were read from each version's public `cpython/initconfig.h`
-//! (x86_64 Linux, LP64). The stub fills a zeroed buffer through
-//! `PyConfig_InitIsolatedConfig` and then writes these fields, so no Rust
-//! mirror of the whole struct is needed. Supporting another 3.8+ version is
-//! one more table entry.
+//! The offsets were computed from each version's public `cpython/initconfig.h`
+//! with `offsetof`, for x86_64 Linux (LP64, gcc) and for x86_64 Windows
+//! (LLP64, `x86_64-w64-mingw32-gcc -DMS_WINDOWS`: a 4-byte `unsigned long`
+//! `hash_seed`, and the `legacy_windows_*` members). The stub fills a zeroed
+//! buffer through `PyConfig_InitIsolatedConfig` and then writes these
+//! fields, so no Rust mirror of the whole struct is needed. Supporting
+//! another 3.8+ version is one more table entry per platform.
 
 /// Offsets (bytes) of the `PyConfig` fields the stub sets.
 #[derive(Debug, Clone, Copy)]
@@ -42,24 +44,50 @@ pub struct ConfigLayout {
     pub safe_path: Option<usize>,
 }
 
-/// `PyPreConfig.utf8_mode`: the same offset in 3.8 to 3.13 on Linux.
-pub const PRECONFIG_UTF8_MODE: usize = 28;
-/// `PyPreConfig.dev_mode`, likewise.
-pub const PRECONFIG_DEV_MODE: usize = 32;
-/// `sizeof(PyPreConfig)` on Linux, 3.8 to 3.13.
-pub const PRECONFIG_SIZE: usize = 40;
+/// The platforms whose layouts differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Linux,
+    Windows,
+}
 
-/// The layout for CPython `major.minor`, if this stub knows it.
-pub fn layout(major: u32, minor: u32) -> Option<ConfigLayout> {
-    let table: &[((u32, u32), ConfigLayout)] = &[
-        ((3, 8), V3_8),
-        ((3, 9), V3_9),
-        ((3, 10), V3_10),
-        ((3, 11), V3_11),
-        ((3, 12), V3_12),
-        ((3, 13), V3_13),
+impl Platform {
+    /// The platform this stub runs on.
+    pub const CURRENT: Platform = if cfg!(windows) { Platform::Windows } else { Platform::Linux };
+}
+
+/// Offsets in `PyPreConfig`, the same in 3.8 to 3.13 on each platform.
+#[derive(Debug, Clone, Copy)]
+pub struct PreConfigLayout {
+    pub size: usize,
+    pub utf8_mode: usize,
+    pub dev_mode: usize,
+}
+
+/// `PyPreConfig` on this platform (Windows has `legacy_windows_fs_encoding`
+/// before `utf8_mode`).
+pub fn preconfig(platform: Platform) -> PreConfigLayout {
+    match platform {
+        Platform::Linux => PreConfigLayout { size: 40, utf8_mode: 28, dev_mode: 32 },
+        Platform::Windows => PreConfigLayout { size: 44, utf8_mode: 32, dev_mode: 36 },
+    }
+}
+
+/// The layout for CPython `major.minor` on `platform`, if this stub knows it.
+pub fn layout(platform: Platform, major: u32, minor: u32) -> Option<ConfigLayout> {
+    let table: &[((u32, u32), ConfigLayout, ConfigLayout)] = &[
+        ((3, 8), V3_8, WIN_V3_8),
+        ((3, 9), V3_9, WIN_V3_9),
+        ((3, 10), V3_10, WIN_V3_10),
+        ((3, 11), V3_11, WIN_V3_11),
+        ((3, 12), V3_12, WIN_V3_12),
+        ((3, 13), V3_13, WIN_V3_13),
     ];
-    table.iter().find(|(v, _)| *v == (major, minor)).map(|(_, l)| *l)
+    let (_, linux, windows) = table.iter().find(|(v, _, _)| *v == (major, minor))?;
+    Some(match platform {
+        Platform::Linux => *linux,
+        Platform::Windows => *windows,
+    })
 }
 
 const V3_8: ConfigLayout = ConfigLayout {
@@ -208,18 +236,214 @@ const V3_13: ConfigLayout = ConfigLayout {
     ..V3_12
 };
 
+// Windows x86_64 (LLP64, MS_WINDOWS).
+
+const WIN_V3_8: ConfigLayout = ConfigLayout {
+    size: 360,
+    isolated: 4,
+    use_environment: 8,
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 112,
+    warnoptions: 128,
+    optimization_level: 160,
+    buffered_stdio: 188,
+    install_signal_handlers: 16,
+    parse_argv: 80,
+    argv: 88,
+    program_name: 104,
+    site_import: 144,
+    write_bytecode: 168,
+    user_site_directory: 180,
+    configure_c_stdio: 184,
+    pathconfig_warnings: 224,
+    module_search_paths_set: 248,
+    module_search_paths: 256,
+    executable: 272,
+    base_executable: 280,
+    prefix: 288,
+    base_prefix: 296,
+    exec_prefix: 304,
+    base_exec_prefix: 312,
+    init_main: 356,
+    safe_path: None,
+};
+
+const WIN_V3_9: ConfigLayout = ConfigLayout {
+    size: 392,
+    isolated: 4,
+    use_environment: 8,
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 112,
+    warnoptions: 128,
+    optimization_level: 160,
+    buffered_stdio: 188,
+    install_signal_handlers: 16,
+    parse_argv: 80,
+    argv: 88,
+    program_name: 104,
+    site_import: 144,
+    write_bytecode: 168,
+    user_site_directory: 180,
+    configure_c_stdio: 184,
+    pathconfig_warnings: 224,
+    module_search_paths_set: 248,
+    module_search_paths: 256,
+    executable: 272,
+    base_executable: 280,
+    prefix: 288,
+    base_prefix: 296,
+    exec_prefix: 304,
+    base_exec_prefix: 312,
+    init_main: 364,
+    safe_path: None,
+};
+
+const WIN_V3_10: ConfigLayout = ConfigLayout {
+    size: 400,
+    isolated: 4,
+    use_environment: 8,
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 120,
+    warnoptions: 136,
+    optimization_level: 172,
+    buffered_stdio: 200,
+    install_signal_handlers: 16,
+    parse_argv: 80,
+    argv: 104,
+    program_name: 248,
+    site_import: 152,
+    write_bytecode: 180,
+    user_site_directory: 192,
+    configure_c_stdio: 196,
+    pathconfig_warnings: 240,
+    module_search_paths_set: 280,
+    module_search_paths: 288,
+    executable: 304,
+    base_executable: 312,
+    prefix: 320,
+    base_prefix: 328,
+    exec_prefix: 336,
+    base_exec_prefix: 344,
+    init_main: 388,
+    safe_path: None,
+};
+
+const WIN_V3_11: ConfigLayout = ConfigLayout {
+    size: 432,
+    isolated: 4,
+    use_environment: 8,
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 136,
+    warnoptions: 152,
+    optimization_level: 188,
+    buffered_stdio: 216,
+    install_signal_handlers: 16,
+    parse_argv: 96,
+    argv: 120,
+    program_name: 272,
+    site_import: 168,
+    write_bytecode: 196,
+    user_site_directory: 208,
+    configure_c_stdio: 212,
+    pathconfig_warnings: 264,
+    module_search_paths_set: 304,
+    module_search_paths: 312,
+    executable: 336,
+    base_executable: 344,
+    prefix: 352,
+    base_prefix: 360,
+    exec_prefix: 368,
+    base_exec_prefix: 376,
+    init_main: 420,
+    safe_path: Some(260),
+};
+
+const WIN_V3_12: ConfigLayout = ConfigLayout {
+    size: 432,
+    isolated: 4,
+    use_environment: 8,
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 136,
+    warnoptions: 152,
+    optimization_level: 188,
+    buffered_stdio: 216,
+    install_signal_handlers: 16,
+    parse_argv: 96,
+    argv: 120,
+    program_name: 272,
+    site_import: 168,
+    write_bytecode: 196,
+    user_site_directory: 208,
+    configure_c_stdio: 212,
+    pathconfig_warnings: 268,
+    module_search_paths_set: 304,
+    module_search_paths: 312,
+    executable: 336,
+    base_executable: 344,
+    prefix: 352,
+    base_prefix: 360,
+    exec_prefix: 368,
+    base_exec_prefix: 376,
+    init_main: 420,
+    safe_path: Some(260),
+};
+
+const WIN_V3_13: ConfigLayout = ConfigLayout {
+    size: 448,
+    isolated: 4,
+    use_environment: 8,
+    dev_mode: 12,
+    use_hash_seed: 20,
+    hash_seed: 24,
+    xoptions: 136,
+    warnoptions: 152,
+    optimization_level: 188,
+    buffered_stdio: 216,
+    install_signal_handlers: 16,
+    parse_argv: 96,
+    argv: 120,
+    program_name: 280,
+    site_import: 168,
+    write_bytecode: 196,
+    user_site_directory: 208,
+    configure_c_stdio: 212,
+    pathconfig_warnings: 272,
+    module_search_paths_set: 312,
+    module_search_paths: 320,
+    executable: 344,
+    base_executable: 352,
+    prefix: 360,
+    base_prefix: 368,
+    exec_prefix: 376,
+    base_exec_prefix: 384,
+    init_main: 436,
+    safe_path: Some(260),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_supported_version_has_a_layout_that_fits() {
-        for minor in 8..=13 {
-            let l = layout(3, minor).expect("layout");
-            assert!(l.init_main + 4 <= l.size, "3.{minor}");
-            assert!(l.base_exec_prefix + 8 <= l.size, "3.{minor}");
+        for platform in [Platform::Linux, Platform::Windows] {
+            for minor in 8..=13 {
+                let l = layout(platform, 3, minor).expect("layout");
+                assert!(l.init_main + 4 <= l.size, "3.{minor}");
+                assert!(l.base_exec_prefix + 8 <= l.size, "3.{minor}");
+            }
+            assert!(layout(platform, 3, 7).is_none());
+            assert!(layout(platform, 3, 14).is_none());
         }
-        assert!(layout(3, 7).is_none());
-        assert!(layout(3, 14).is_none());
     }
 }

@@ -13,10 +13,10 @@ use super::bundle::Bundle;
 use super::launch::{self, Launch};
 use super::loader::Library;
 use super::natives::NativeStore;
+use super::platform;
 use super::Failure;
 use init_config::InitConfig;
 use std::ffi::{c_char, c_int, c_void, CString, OsString};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use struct_config::StructConfig;
 use symbols::symbol_table;
@@ -128,12 +128,13 @@ unsafe fn compile(api: &Api, source: &str, name: &str) -> Result<*mut PyObject, 
 /// Runs `code` as `__main__` and finalizes, with python's exit rules:
 /// `SystemExit` exits with its code (inside `PyErr_Print`), another
 /// exception prints its traceback and gives 1, and an unhandled
-/// `KeyboardInterrupt` ends the process by SIGINT.
+/// `KeyboardInterrupt` ends the process as python's would (by SIGINT on
+/// Linux, with `STATUS_CONTROL_C_EXIT` on Windows).
 unsafe fn run_main(api: &Api, code: *mut PyObject, file: Option<&Path>, keyboard_interrupt: *mut PyObject) -> i32 {
     let main = (api.PyImport_AddModule)(c"__main__".as_ptr());
     let globals = (api.PyModule_GetDict)(main);
     if let Some(file) = file {
-        let path = boot::utf8(api, file.as_os_str().as_bytes());
+        let path = boot::os_str(api, file.as_os_str());
         (api.PyDict_SetItemString)(globals, c"__file__".as_ptr(), path);
         (api.Py_DecRef)(path);
     }
@@ -152,8 +153,7 @@ unsafe fn run_main(api: &Api, code: *mut PyObject, file: Option<&Path>, keyboard
         exit_code = 120;
     }
     if interrupted {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::kill(libc::getpid(), libc::SIGINT);
+        return platform::exit_interrupted();
     }
     exit_code
 }

@@ -3,8 +3,7 @@
 
 use crate::runtime::Failure;
 use pybundle_bootloader::manifest::PythonOptions;
-use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
 /// The configuration fields the stub sets; `name()` is the PyConfig member.
@@ -80,9 +79,9 @@ pub trait Settings {
     /// Whether this CPython has the field (e.g. `safe_path` is 3.11+).
     fn has(&self, field: Field) -> bool;
     fn set_int(&mut self, field: Field, value: i64) -> Result<(), Failure>;
-    /// Sets a string field from OS bytes (decoded as UTF-8, surrogateescape).
-    fn set_str(&mut self, field: Field, value: &[u8]) -> Result<(), Failure>;
-    fn set_list(&mut self, field: Field, items: &[&[u8]]) -> Result<(), Failure>;
+    /// Sets a string field from an OS string (a path or an argument).
+    fn set_str(&mut self, field: Field, value: &OsStr) -> Result<(), Failure>;
+    fn set_list(&mut self, field: Field, items: &[&OsStr]) -> Result<(), Failure>;
 }
 
 /// Configures the interpreter like `python -I` with the bundle as its only
@@ -120,20 +119,20 @@ pub fn configure(
         settings.set_int(Field::UseHashSeed, 1)?;
         settings.set_int(Field::HashSeed, seed.into())?;
     }
-    let exe_bytes = exe.as_os_str().as_bytes();
-    let home = exe.parent().unwrap_or(Path::new("/")).as_os_str().as_bytes();
+    let exe = exe.as_os_str();
+    let home = Path::new(exe).parent().unwrap_or(Path::new("/")).as_os_str();
     for field in [Field::ProgramName, Field::Executable, Field::BaseExecutable] {
-        settings.set_str(field, exe_bytes)?;
+        settings.set_str(field, exe)?;
     }
     for field in [Field::Prefix, Field::BasePrefix, Field::ExecPrefix, Field::BaseExecPrefix] {
         settings.set_str(field, home)?;
     }
-    settings.set_list(Field::ModuleSearchPaths, &[exe_bytes])?;
-    let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+    settings.set_list(Field::ModuleSearchPaths, &[exe])?;
+    let argv: Vec<&OsStr> = argv.iter().map(OsString::as_os_str).collect();
     settings.set_list(Field::Argv, &argv)?;
-    let warnings: Vec<&[u8]> = options.warnings.iter().map(|w| w.as_bytes()).collect();
+    let warnings: Vec<&OsStr> = options.warnings.iter().map(OsStr::new).collect();
     settings.set_list(Field::WarnOptions, &warnings)?;
-    let xoptions: Vec<&[u8]> = options.xoptions.iter().map(|x| x.as_bytes()).collect();
+    let xoptions: Vec<&OsStr> = options.xoptions.iter().map(OsStr::new).collect();
     settings.set_list(Field::XOptions, &xoptions)?;
     Ok(())
 }
@@ -158,8 +157,8 @@ mod tests {
     #[derive(Default)]
     struct Recorded {
         ints: BTreeMap<&'static str, i64>,
-        strs: BTreeMap<&'static str, Vec<u8>>,
-        lists: BTreeMap<&'static str, Vec<Vec<u8>>>,
+        strs: BTreeMap<&'static str, OsString>,
+        lists: BTreeMap<&'static str, Vec<OsString>>,
     }
 
     impl Settings for Recorded {
@@ -170,12 +169,12 @@ mod tests {
             self.ints.insert(field.name(), value);
             Ok(())
         }
-        fn set_str(&mut self, field: Field, value: &[u8]) -> Result<(), Failure> {
-            self.strs.insert(field.name(), value.to_vec());
+        fn set_str(&mut self, field: Field, value: &OsStr) -> Result<(), Failure> {
+            self.strs.insert(field.name(), value.to_os_string());
             Ok(())
         }
-        fn set_list(&mut self, field: Field, items: &[&[u8]]) -> Result<(), Failure> {
-            self.lists.insert(field.name(), items.iter().map(|i| i.to_vec()).collect());
+        fn set_list(&mut self, field: Field, items: &[&OsStr]) -> Result<(), Failure> {
+            self.lists.insert(field.name(), items.iter().map(|i| i.to_os_string()).collect());
             Ok(())
         }
     }
@@ -192,11 +191,11 @@ mod tests {
         assert_eq!(recorded.ints["optimization_level"], 2);
         assert_eq!(recorded.ints["use_hash_seed"], 1);
         assert_eq!(recorded.ints["hash_seed"], 0);
-        assert_eq!(recorded.strs["executable"], b"/opt/dist/app");
-        assert_eq!(recorded.strs["prefix"], b"/opt/dist");
-        assert_eq!(recorded.lists["module_search_paths"], [b"/opt/dist/app".to_vec()]);
-        assert_eq!(recorded.lists["argv"], [b"./app".to_vec(), b"x".to_vec()]);
-        assert_eq!(recorded.lists["warnoptions"], [b"error".to_vec()]);
+        assert_eq!(recorded.strs["executable"], "/opt/dist/app");
+        assert_eq!(recorded.strs["prefix"], "/opt/dist");
+        assert_eq!(recorded.lists["module_search_paths"], ["/opt/dist/app"]);
+        assert_eq!(recorded.lists["argv"], ["./app", "x"]);
+        assert_eq!(recorded.lists["warnoptions"], ["error"]);
     }
 
     #[test]

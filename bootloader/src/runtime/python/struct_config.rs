@@ -1,16 +1,21 @@
 //! Configuration through the `PyConfig` struct (CPython 3.8 to 3.13): a
 //! zeroed buffer initialized by CPython, then fields written at the offsets
-//! of this version's layout.
+//! of this version's and platform's layout. Strings go in as bytes decoded
+//! by CPython on Linux, and as UTF-16 (`wchar_t`) on Windows.
 
-use super::layout::{self, ConfigLayout};
+use super::layout::{self, ConfigLayout, Platform};
 use super::settings::{Field, Settings};
 use super::symbols::symbol_table;
 use crate::runtime::loader::Library;
 use crate::runtime::Failure;
 use pybundle_bootloader::manifest::PythonOptions;
-use std::ffi::{c_char, c_int, c_ulong, c_void, CString};
+use std::ffi::{c_char, c_int, c_ulong, c_void, OsStr};
 
+/// C's `wchar_t`.
+#[cfg(unix)]
 type WChar = i32;
+#[cfg(windows)]
+type WChar = u16;
 
 /// CPython's `PyStatus`, returned by value from the initialization API.
 #[repr(C)]
@@ -28,20 +33,37 @@ symbol_table!(
         PyPreConfig_InitIsolatedConfig: fn(*mut c_void);
         Py_PreInitialize: fn(*const c_void) -> PyStatus;
         PyConfig_InitIsolatedConfig: fn(*mut c_void);
-        PyConfig_SetBytesString: fn(*mut c_void, *mut *mut WChar, *const c_char) -> PyStatus;
-        PyConfig_SetBytesArgv: fn(*mut c_void, isize, *const *mut c_char) -> PyStatus;
         PyConfig_Clear: fn(*mut c_void);
         PyWideStringList_Append: fn(*mut c_void, *const WChar) -> PyStatus;
-        Py_DecodeLocale: fn(*const c_char, *mut usize) -> *mut WChar;
-        PyMem_RawFree: fn(*mut c_void);
         Py_InitializeFromConfig: fn(*const c_void) -> PyStatus;
         PyStatus_Exception: fn(PyStatus) -> c_int;
         Py_ExitStatusException: fn(PyStatus);
     }
 );
 
+#[cfg(unix)]
+symbol_table!(
+    /// Setting strings from bytes, decoded by CPython.
+    TextApi {
+        PyConfig_SetBytesString: fn(*mut c_void, *mut *mut WChar, *const c_char) -> PyStatus;
+        PyConfig_SetBytesArgv: fn(*mut c_void, isize, *const *mut c_char) -> PyStatus;
+        Py_DecodeLocale: fn(*const c_char, *mut usize) -> *mut WChar;
+        PyMem_RawFree: fn(*mut c_void);
+    }
+);
+
+#[cfg(windows)]
+symbol_table!(
+    /// Setting strings from UTF-16.
+    TextApi {
+        PyConfig_SetString: fn(*mut c_void, *mut *mut WChar, *const WChar) -> PyStatus;
+        PyConfig_SetArgv: fn(*mut c_void, isize, *const *mut WChar) -> PyStatus;
+    }
+);
+
 pub struct StructConfig {
     api: StructApi,
+    text: TextApi,
     layout: ConfigLayout,
     /// The `PyConfig`, as 8-byte words for alignment.
     buffer: Vec<u64>,
@@ -51,18 +73,20 @@ impl StructConfig {
     /// Pre-initializes Python (UTF-8 mode, development mode) and creates an
     /// isolated configuration to fill in.
     pub fn new(library: &Library, (major, minor): (u32, u32), options: &PythonOptions) -> Result<StructConfig, Failure> {
-        let layout = layout::layout(major, minor).ok_or_else(|| {
+        let layout = layout::layout(Platform::CURRENT, major, minor).ok_or_else(|| {
             Failure::new(format!("this stub cannot start Python {major}.{minor}; rebuild the bundle with a newer pybundle"))
         })?;
         let api = StructApi::bind(library)?;
-        let mut pre = vec![0u64; layout::PRECONFIG_SIZE.div_ceil(8)];
+        let text = TextApi::bind(library)?;
+        let pre_layout = layout::preconfig(Platform::CURRENT);
+        let mut pre = vec![0u64; pre_layout.size.div_ceil(8)];
         unsafe {
             (api.PyPreConfig_InitIsolatedConfig)(pre.as_mut_ptr().cast());
-            write_int(pre.as_mut_ptr().cast(), layout::PRECONFIG_UTF8_MODE, options.utf8_mode.into());
-            write_int(pre.as_mut_ptr().cast(), layout::PRECONFIG_DEV_MODE, options.dev_mode.into());
+            write_int(pre.as_mut_ptr().cast(), pre_layout.utf8_mode, options.utf8_mode.into());
+            write_int(pre.as_mut_ptr().cast(), pre_layout.dev_mode, options.dev_mode.into());
             check(&api, (api.Py_PreInitialize)(pre.as_ptr().cast()));
         }
-        let mut config = StructConfig { api, layout, buffer: vec![0; layout.size.div_ceil(8) + 1] };
+        let mut config = StructConfig { api, text, layout, buffer: vec![0; layout.size.div_ceil(8) + 1] };
         unsafe { (config.api.PyConfig_InitIsolatedConfig)(config.ptr()) };
         Ok(config)
     }
@@ -140,36 +164,117 @@ impl Settings for StructConfig {
         Ok(())
     }
 
-    fn set_str(&mut self, field: Field, value: &[u8]) -> Result<(), Failure> {
-        let value = c_string(value)?;
+    fn set_str(&mut self, field: Field, value: &OsStr) -> Result<(), Failure> {
         let ptr = self.field_ptr::<*mut WChar>(field)?;
         let config = self.ptr();
-        unsafe { check(&self.api, (self.api.PyConfig_SetBytesString)(config, ptr, value.as_ptr())) };
+        unsafe { check(&self.api, text::set_string(&self.text, config, ptr, value)?) };
         Ok(())
     }
 
-    fn set_list(&mut self, field: Field, items: &[&[u8]]) -> Result<(), Failure> {
-        let items: Vec<CString> = items.iter().map(|i| c_string(i)).collect::<Result<_, _>>()?;
+    fn set_list(&mut self, field: Field, items: &[&OsStr]) -> Result<(), Failure> {
+        let config = self.ptr();
         if field == Field::Argv {
-            let mut argv: Vec<*mut c_char> = items.iter().map(|a| a.as_ptr().cast_mut()).collect();
-            argv.push(std::ptr::null_mut());
-            let config = self.ptr();
-            let status = unsafe { (self.api.PyConfig_SetBytesArgv)(config, items.len() as isize, argv.as_ptr()) };
-            unsafe { check(&self.api, status) };
+            unsafe { check(&self.api, text::set_argv(&self.text, config, items)?) };
             return Ok(());
         }
         let list = self.field_ptr::<c_void>(field)?;
-        for item in &items {
+        for item in items {
             unsafe {
-                let wide = (self.api.Py_DecodeLocale)(item.as_ptr(), std::ptr::null_mut());
-                if wide.is_null() {
-                    return Err(Failure::new(format!("cannot decode {}", item.to_string_lossy())));
-                }
-                check(&self.api, (self.api.PyWideStringList_Append)(list, wide));
-                (self.api.PyMem_RawFree)(wide.cast());
+                let wide = text::to_wide(&self.text, item)?;
+                check(&self.api, (self.api.PyWideStringList_Append)(list, wide.as_ptr()));
             }
         }
         Ok(())
+    }
+}
+
+/// Strings on Linux: bytes, decoded by CPython as python decodes its
+/// command line.
+#[cfg(unix)]
+mod text {
+    use super::{PyStatus, TextApi, WChar};
+    use crate::runtime::Failure;
+    use std::ffi::{c_char, c_void, CString, OsStr};
+    use std::os::unix::ffi::OsStrExt;
+
+    /// A wide string from `Py_DecodeLocale`, with the function that frees it.
+    pub struct Wide(*mut WChar, unsafe extern "C" fn(*mut c_void));
+
+    impl Wide {
+        pub fn as_ptr(&self) -> *const WChar {
+            self.0
+        }
+    }
+
+    impl Drop for Wide {
+        fn drop(&mut self) {
+            // SAFETY: Py_DecodeLocale allocates with PyMem_RawMalloc.
+            unsafe { (self.1)(self.0.cast()) }
+        }
+    }
+
+    pub unsafe fn to_wide(api: &TextApi, text: &OsStr) -> Result<Wide, Failure> {
+        let bytes = c_string(text)?;
+        let wide = (api.Py_DecodeLocale)(bytes.as_ptr(), std::ptr::null_mut());
+        if wide.is_null() {
+            return Err(Failure::new(format!("cannot decode {}", text.to_string_lossy())));
+        }
+        Ok(Wide(wide, api.PyMem_RawFree))
+    }
+
+    pub unsafe fn set_string(api: &TextApi, config: *mut c_void, field: *mut *mut WChar, text: &OsStr) -> Result<PyStatus, Failure> {
+        let value = c_string(text)?;
+        Ok((api.PyConfig_SetBytesString)(config, field, value.as_ptr()))
+    }
+
+    pub unsafe fn set_argv(api: &TextApi, config: *mut c_void, items: &[&OsStr]) -> Result<PyStatus, Failure> {
+        let items: Vec<CString> = items.iter().map(|i| c_string(i)).collect::<Result<_, _>>()?;
+        let mut argv: Vec<*mut c_char> = items.iter().map(|a| a.as_ptr().cast_mut()).collect();
+        argv.push(std::ptr::null_mut());
+        Ok((api.PyConfig_SetBytesArgv)(config, items.len() as isize, argv.as_ptr()))
+    }
+
+    fn c_string(text: &OsStr) -> Result<CString, Failure> {
+        CString::new(text.as_bytes()).map_err(|_| Failure::new("an argument or path contains a NUL byte"))
+    }
+}
+
+/// Strings on Windows: UTF-16 as the system gives them, passed unchanged.
+#[cfg(windows)]
+mod text {
+    use super::{PyStatus, TextApi, WChar};
+    use crate::runtime::Failure;
+    use std::ffi::{c_void, OsStr};
+    use std::os::windows::ffi::OsStrExt;
+
+    /// A NUL-terminated UTF-16 string.
+    pub struct Wide(Vec<WChar>);
+
+    impl Wide {
+        pub fn as_ptr(&self) -> *const WChar {
+            self.0.as_ptr()
+        }
+    }
+
+    pub unsafe fn to_wide(_: &TextApi, text: &OsStr) -> Result<Wide, Failure> {
+        let mut wide: Vec<WChar> = text.encode_wide().collect();
+        if wide.contains(&0) {
+            return Err(Failure::new("an argument or path contains a NUL character"));
+        }
+        wide.push(0);
+        Ok(Wide(wide))
+    }
+
+    pub unsafe fn set_string(api: &TextApi, config: *mut c_void, field: *mut *mut WChar, text: &OsStr) -> Result<PyStatus, Failure> {
+        let value = to_wide(api, text)?;
+        Ok((api.PyConfig_SetString)(config, field, value.as_ptr()))
+    }
+
+    pub unsafe fn set_argv(api: &TextApi, config: *mut c_void, items: &[&OsStr]) -> Result<PyStatus, Failure> {
+        let items: Vec<Wide> = items.iter().map(|i| to_wide(api, i)).collect::<Result<_, _>>()?;
+        let mut argv: Vec<*mut WChar> = items.iter().map(|a| a.as_ptr().cast_mut()).collect();
+        argv.push(std::ptr::null_mut());
+        Ok((api.PyConfig_SetArgv)(config, items.len() as isize, argv.as_ptr()))
     }
 }
 
@@ -182,8 +287,4 @@ unsafe fn check(api: &StructApi, status: PyStatus) {
     if (api.PyStatus_Exception)(status) != 0 {
         (api.Py_ExitStatusException)(status);
     }
-}
-
-fn c_string(bytes: &[u8]) -> Result<CString, Failure> {
-    CString::new(bytes).map_err(|_| Failure::new("an argument or path contains a NUL byte"))
 }
