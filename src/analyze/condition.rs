@@ -58,7 +58,7 @@ enum Val {
 
 /// The truth of `toks` (an `if`/`elif` test) on the target, if it is known.
 pub fn evaluate(toks: &[Tok<'_>], scope: &Scope<'_>) -> Option<bool> {
-    let mut parser = Parser { toks, pos: 0, scope };
+    let mut parser = Parser { toks, pos: 0, scope, depth: 0 };
     let value = parser.or_expr()?;
     if parser.pos != toks.len() {
         return None;
@@ -73,10 +73,14 @@ fn truth(value: &Val) -> Option<bool> {
     }
 }
 
+/// How deep a test may nest (`not`, parentheses) before it is undecided.
+const MAX_DEPTH: usize = 100;
+
 struct Parser<'t, 'a, 's> {
     toks: &'t [Tok<'a>],
     pos: usize,
     scope: &'s Scope<'s>,
+    depth: usize,
 }
 
 impl<'t, 'a> Parser<'t, 'a, '_> {
@@ -97,6 +101,16 @@ impl<'t, 'a> Parser<'t, 'a, '_> {
     }
 
     fn or_expr(&mut self) -> Option<Val> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let value = self.disjunction();
+        self.depth -= 1;
+        value
+    }
+
+    fn disjunction(&mut self) -> Option<Val> {
         let mut value = self.and_expr()?;
         while self.eat_name("or") {
             let right = self.and_expr()?;
@@ -124,7 +138,13 @@ impl<'t, 'a> Parser<'t, 'a, '_> {
 
     fn not_expr(&mut self) -> Option<Val> {
         if self.eat_name("not") {
-            let value = self.not_expr()?;
+            if self.depth >= MAX_DEPTH {
+                return None;
+            }
+            self.depth += 1;
+            let value = self.not_expr();
+            self.depth -= 1;
+            let value = value?;
             return Some(truth(&value).map_or(Val::Unknown, |b| Val::Bool(!b)));
         }
         self.comparison()
@@ -465,5 +485,8 @@ mod tests {
         assert_eq!(eval("hasattr(os, 'fork')"), None);
         assert_eq!(eval("x + 1 > 2"), None);
         assert_eq!(eval("sys.platform == 'win32' and foo.bar(x)[0]"), Some(false));
+        let deep = format!("{}True{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert_eq!(eval(&deep), None);
+        assert_eq!(eval(&format!("{}True", "not ".repeat(10_000))), None);
     }
 }

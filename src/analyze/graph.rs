@@ -284,7 +284,7 @@ impl<'i> Graph<'i> {
         if !self.include(package, via) {
             return false;
         }
-        self.include_submodules(package, via);
+        self.include_submodules(package, via, &mut HashSet::new());
         true
     }
 
@@ -409,11 +409,14 @@ impl<'i> Graph<'i> {
     }
 
     /// Every submodule of package `name`, recursively through regular
-    /// subpackages.
-    fn include_submodules(&mut self, name: &str, via: Via<'_>) {
+    /// subpackages; `walked` (canonical directories) stops symlink loops.
+    fn include_submodules(&mut self, name: &str, via: Via<'_>, walked: &mut HashSet<PathBuf>) {
         let Some(dirs) = package_dirs(&self.nodes[name].module.kind) else { return };
         let mut children = BTreeSet::new();
         for dir in &dirs {
+            if !std::fs::canonicalize(dir).is_ok_and(|d| walked.insert(d)) {
+                continue;
+            }
             let Some(listing) = self.resolver.listings.get(dir) else { continue };
             let files: Vec<String> = listing.files.iter().cloned().collect();
             children.extend(listing.dirs.iter().filter(|d| super::imports::is_identifier(d) && *d != "__pycache__").cloned());
@@ -425,7 +428,7 @@ impl<'i> Graph<'i> {
         for child in children {
             let full = format!("{name}.{child}");
             if self.include_quietly(&full, via) && matches!(self.nodes[full.as_str()].module.kind, ModuleKind::Package(_)) {
-                self.include_submodules(&full, via);
+                self.include_submodules(&full, via, walked);
             }
         }
     }

@@ -48,15 +48,20 @@ impl fmt::Display for SyntaxError {
 /// Splits `source` into logical lines.
 pub fn logical_lines(source: &str) -> Result<Vec<Line<'_>>, SyntaxError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let mut lexer = Lexer { src: source, b: source.as_bytes(), i: 0, line: 1 };
+    let mut lexer = Lexer { src: source, b: source.as_bytes(), i: 0, line: 1, nesting: 0 };
     lexer.run()
 }
+
+/// How deep f-strings may nest in each other (CPython allows far fewer).
+const MAX_NESTING: usize = 200;
 
 struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     i: usize,
     line: u32,
+    /// Replacement fields open around the current position.
+    nesting: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -296,6 +301,16 @@ impl<'a> Lexer<'a> {
     /// An f-string's `{expression!conversion:format_spec}`, after its `{`,
     /// up to and including its `}`.
     fn replacement_field(&mut self) -> Result<(), SyntaxError> {
+        if self.nesting >= MAX_NESTING {
+            return Err(self.error("f-strings nested too deeply"));
+        }
+        self.nesting += 1;
+        let result = self.field_contents();
+        self.nesting -= 1;
+        result
+    }
+
+    fn field_contents(&mut self) -> Result<(), SyntaxError> {
         let mut depth = 0usize;
         loop {
             let c = self.peek(0);
@@ -426,6 +441,12 @@ mod tests {
         assert_eq!(lines.iter().map(|l| l.indent).collect::<Vec<_>>(), [0, 8, 4, 0]);
         assert_eq!(lines[1].toks, [Tok::Str(None)]);
         assert_eq!(lines[3].toks.len(), 8);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let source = format!("x = {}{}\n", "f'{".repeat(5000), "}'".repeat(5000));
+        assert_eq!(logical_lines(&source).unwrap_err().message, "f-strings nested too deeply");
     }
 
     #[test]

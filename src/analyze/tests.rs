@@ -196,6 +196,7 @@ fn synthetic_tree(root: &Path) -> Inputs {
         ("site2/nsp/two/__init__.py", "import json\n"),
         ("site2/nsp_two-2.0.dist-info/RECORD", "nsp/two/__init__.py,,\nnsp_two-2.0.dist-info/RECORD,,\n"),
     ]);
+    std::os::unix::fs::symlink("..", root.join("site/extra/deep/loop")).unwrap();
     Inputs {
         entry: Entry::Script(root.join("app/main.py")),
         search_path: ["app", "src", "site", "site2", "missing-dir"].iter().map(|d| root.join(d)).collect(),
@@ -217,7 +218,7 @@ fn packages_namespaces_roots_and_excludes() {
     let modules = names(&analysis);
     assert_eq!(
         modules,
-        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "mypkg", "mypkg.helper", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "sys"]
+        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "extra.deep.loop", "mypkg", "mypkg.helper", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "sys"]
     );
     assert_eq!(analysis.modules["nsp"].kind, ModuleKind::Namespace(vec![root.join("site/nsp"), root.join("site2/nsp")]));
     assert_eq!(analysis.modules["nsp.one"].origin, Origin::Distribution("nsp-one".into()));
