@@ -6,6 +6,7 @@ use anyhow::{anyhow, Result};
 /// Each imported DLL, in import-table order, with the names of the functions
 /// taken from it (`ORDINAL n` for imports by ordinal).
 pub fn imports(exe: &[u8]) -> Result<Vec<(String, Vec<String>)>> {
+    // Our own header checks first, for the same errors as the other functions.
     super::headers::Headers::parse(exe)?;
     let pe = goblin::pe::PE::parse(exe).map_err(|e| {
         anyhow!("cannot read the executable's import table ({e}); give an intact PE .exe or .dll")

@@ -1,6 +1,11 @@
 //! Windows executables, in pure Rust on any host: writing the icon, version
 //! info, manifest and subsystem into a PE stub, keeping it valid (sizes,
 //! checksum), finding the appended payload, and listing imports.
+//!
+//! A bundle is made in this order: [`apply_resources`] on the stub, append
+//! the payload, [`refresh_checksum`], then optionally sign (Authenticode
+//! appends a certificate table); at run time [`overlay_range`] finds the
+//! payload between the image and the certificate table.
 
 mod apply;
 mod checksum;
