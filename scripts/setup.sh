@@ -52,6 +52,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Optional: pypy3 lets the tests check that a PyPy is refused at build time
+# (tests/versions.rs skips that check without it). Not fatal if it cannot be
+# installed.
+OPTIONAL=(pypy3)
+missing=()
+for p in "${OPTIONAL[@]}"; do
+    if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    update_once || true
+    echo "setup.sh: apt-get install ${missing[*]} (optional)" >&2
+    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || echo "setup.sh: warning: could not install ${missing[*]}; the tests that need it are skipped" >&2
+fi
+
 # The tests `apt-get download` the packages of their distroless-like root
 # once (then keep it under target/test-cache/); that needs current lists.
 # Not fatal here: without them, those tests fail and say why.

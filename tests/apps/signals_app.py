@@ -12,11 +12,13 @@ import time
 mode = sys.argv[1]
 
 if mode == "handlers":
+    # os.write, not print: a handler may run while print("ready") is
+    # still inside the buffered stdout, which print would re-enter.
     def on_usr1(signum, frame):
-        print("got SIGUSR1", signum == signal.SIGUSR1, flush=True)
+        os.write(1, b"got SIGUSR1 %r\n" % (signum == signal.SIGUSR1))
 
     def on_term(signum, frame):
-        print("got SIGTERM", signum == signal.SIGTERM, flush=True)
+        os.write(1, b"got SIGTERM %r\n" % (signum == signal.SIGTERM))
         sys.exit(7)
 
     signal.signal(signal.SIGUSR1, on_usr1)
