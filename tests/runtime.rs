@@ -412,7 +412,7 @@ fn file_and_sys_paths_every_version() {
 
         // The arguments as plain python of the same version sees them.
         let mut plain = Command::new(&py.path);
-        minimal_env(&mut plain).args(["-s", "-E", "-X", "utf8"]).arg(app_path("paths_app/main.py")).args(&args);
+        minimal_env(&mut plain).args(["-B", "-s", "-E", "-X", "utf8"]).arg(app_path("paths_app/main.py")).args(&args);
         let plain = run(&mut plain);
         assert_exit(&plain, 0);
         let out = run(bundle_command(&exe).args(&args));

@@ -85,7 +85,7 @@ fn flags_report(out: &Out) -> Value {
 /// (and `env`), as the reference.
 fn plain_flags(py: &Python, flags: &[&str], env: &[(&str, &str)]) -> Value {
     let mut cmd = Command::new(&py.path);
-    minimal_env(&mut cmd).envs(env.iter().copied()).arg("-s").args(flags).arg(flags_app());
+    minimal_env(&mut cmd).envs(env.iter().copied()).args(["-B", "-s"]).args(flags).arg(flags_app());
     let out = run(&mut cmd);
     assert_exit(&out, 0);
     flags_report(&out)
