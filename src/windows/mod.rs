@@ -150,7 +150,11 @@ pub fn build(options: &Options) -> Result<Built> {
     for line in &closure.unresolved {
         progress.warn(format_args!("{line}, which is neither bundled nor part of Windows; it must be installed where the app runs"));
     }
-    for entry in load_order(natives, &closure.needs) {
+    for mut entry in load_order(natives, &closure.needs) {
+        if options.onefile {
+            // Written once into the cache directory, never read in place.
+            entry.compression = Compression::Deflated;
+        }
         plan.push(entry);
     }
 
