@@ -11,6 +11,7 @@ pub mod collect;
 pub mod compile;
 pub mod contents;
 pub mod elf;
+pub mod find_program;
 pub mod pe;
 pub mod pipeline;
 pub mod plan;

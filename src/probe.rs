@@ -76,7 +76,7 @@ fn locate(python: &Path) -> Result<PathBuf> {
     let found = if python.components().count() > 1 {
         python.is_file().then(|| python.to_path_buf())
     } else {
-        which::which(python).ok()
+        crate::find_program::find_program(python)
     };
     found.ok_or_else(|| {
         anyhow::anyhow!(

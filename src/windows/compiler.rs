@@ -4,6 +4,7 @@
 //! PATH or under pyenv, else (on Windows) the embeddable distribution's own
 //! `python.exe`. Its magic number must match the distribution's bytecode.
 
+use crate::find_program::find_program;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,7 +50,7 @@ pub fn find(given: Option<&Path>, home: Option<&Path>, minor: u32, magic: &str) 
 fn candidates(home: Option<&Path>, minor: u32) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let exe = format!("python3.{minor}");
-    out.extend(which::which(&exe).ok());
+    out.extend(find_program(Path::new(&exe)));
     let pyenv_roots = [std::env::var_os("PYENV_ROOT").map(PathBuf::from), std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv"))];
     for root in pyenv_roots.into_iter().flatten() {
         let Ok(entries) = std::fs::read_dir(root.join("versions")) else { continue };
@@ -64,8 +65,8 @@ fn candidates(home: Option<&Path>, minor: u32) -> Vec<PathBuf> {
     if cfg!(windows) {
         out.extend(home.map(|h| h.join("python.exe")));
     }
-    out.extend(which::which("python3").ok());
-    out.extend(which::which("python").ok());
+    out.extend(find_program(Path::new("python3")));
+    out.extend(find_program(Path::new("python")));
     out
 }
 

@@ -213,7 +213,7 @@ fn home_path(options: &Options) -> Result<PathBuf> {
         return Ok(home.clone());
     }
     if cfg!(windows) {
-        if let Some(dir) = which::which(&options.python).ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+        if let Some(dir) = crate::find_program::find_program(&options.python).and_then(|p| p.parent().map(Path::to_path_buf)) {
             if std::fs::read_dir(&dir)?.flatten().any(|e| e.file_name().to_string_lossy().to_ascii_lowercase().ends_with(".zip")) {
                 return Ok(dir);
             }
