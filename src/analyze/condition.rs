@@ -447,7 +447,8 @@ mod tests {
         let flags = HashMap::from([("WIN".to_string(), false)]);
         let scope = Scope { target: &target, flags: &flags, name: "pkg.mod" };
         let lines = logical_lines(test).unwrap();
-        evaluate(&lines[0].toks, &scope)
+        let line = lines.iter().next().unwrap();
+        evaluate(line.toks, &scope)
     }
 
     #[test]

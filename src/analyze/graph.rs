@@ -292,65 +292,56 @@ impl<'i> Graph<'i> {
         if self.excluded(name) {
             return false;
         }
-        let mut parent: Option<ModuleKind> = None;
-        let mut prefix = String::new();
+        let mut end = 0;
         for part in name.split('.') {
-            if !prefix.is_empty() {
-                prefix.push('.');
+            let parent = &name[..end];
+            end += part.len() + usize::from(end > 0);
+            let prefix = &name[..end];
+            // A submodule of a plain module can only come from the module
+            // itself (`os.path`): nothing to find.
+            if !parent.is_empty() && package_dirs(&self.nodes[parent].module.kind).is_none() {
+                return false;
             }
-            prefix.push_str(part);
-            if let Some(kind) = &parent {
-                // A submodule of a plain module can only come from the
-                // module itself (`os.path`): nothing to find.
-                if package_dirs(kind).is_none() {
-                    return false;
+            if !self.lookup(prefix, parent, via) {
+                if report && !self.absent_on_purpose(prefix) && matches!(via, Via::Entry | Via::Root | Via::Import(_)) {
+                    let site = match via {
+                        Via::Import(site) => Some(site),
+                        _ => None,
+                    };
+                    self.record_missing(prefix, site);
                 }
-            }
-            match self.lookup(&prefix, parent.as_ref(), via) {
-                Some(kind) => parent = Some(kind),
-                None => {
-                    if report && !self.absent_on_purpose(&prefix) {
-                        let site = match via {
-                            Via::Import(site) => Some(site),
-                            _ => None,
-                        };
-                        if matches!(via, Via::Entry | Via::Root | Via::Import(_)) {
-                            self.record_missing(&prefix, site);
-                        }
-                    }
-                    return false;
-                }
+                return false;
             }
         }
         true
     }
 
-    /// `name` in the graph (adding it if it can be found), with an edge
-    /// from whatever asked for it.
-    fn lookup(&mut self, name: &str, parent: Option<&ModuleKind>, via: Via<'_>) -> Option<ModuleKind> {
-        if !self.nodes.contains_key(name) {
-            if self.absent.contains(name) {
-                return None;
-            }
-            let last = name.rsplit('.').next().unwrap_or(name);
-            let found = match parent {
-                None => self.resolver.find_top(name),
-                Some(kind) => self.resolver.find_child(kind, last),
-            };
-            let Some(kind) = found else {
-                self.absent.insert(name.to_string());
-                return None;
-            };
-            let (origin, dist) = self.origin(&kind);
-            if self.never_followed(name, &origin) {
-                self.absent.insert(name.to_string());
-                return None;
-            }
-            self.insert(Module { name: name.to_string(), kind, origin, reason: Reason::Entry }, via, dist);
-        } else {
+    /// Whether `name` is in the graph, adding it if it can be found in
+    /// `parent` (empty for a top-level name), with an edge from whatever
+    /// asked for it.
+    fn lookup(&mut self, name: &str, parent: &str, via: Via<'_>) -> bool {
+        if self.nodes.contains_key(name) {
             self.connect(name, via);
+            return true;
         }
-        Some(self.nodes[name].module.kind.clone())
+        if self.absent.contains(name) {
+            return false;
+        }
+        let found = match self.nodes.get(parent) {
+            None => self.resolver.find_top(name),
+            Some(node) => self.resolver.find_child(&node.module.kind, &name[parent.len() + 1..]),
+        };
+        let Some(kind) = found else {
+            self.absent.insert(name.to_string());
+            return false;
+        };
+        let (origin, dist) = self.origin(&kind);
+        if self.never_followed(name, &origin) {
+            self.absent.insert(name.to_string());
+            return false;
+        }
+        self.insert(Module { name: name.to_string(), kind, origin, reason: Reason::Entry }, via, dist);
+        true
     }
 
     /// Adds a found module; `dist` is the distribution that installed it.

@@ -7,7 +7,7 @@
 //! and one in a branch that cannot be decided is conditional.
 
 use super::condition::{evaluate, Scope, Target};
-use super::lexer::{logical_lines, Line, SyntaxError, Tok};
+use super::lexer::{logical_lines, Line, Lines, SyntaxError, Tok};
 use std::collections::{HashMap, HashSet};
 
 /// One imported module name, as written.
@@ -48,8 +48,8 @@ const IMPORT_ERRORS: &[&str] = &["ImportError", "ModuleNotFoundError", "Exceptio
 pub fn scan(source: &str, target: &Target, name: &str) -> Result<Scan, SyntaxError> {
     let lines = logical_lines(source)?;
     let mut scanner = Scanner { target: Some(target), name, ..Scanner::default() };
-    for line in &lines {
-        scanner.line(line);
+    for line in lines.iter() {
+        scanner.line(&line);
     }
     let unused = scanner.main_only_imports(&lines);
     Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all })
@@ -92,7 +92,7 @@ enum Block {
     /// A function, by name; `top` for one at module level.
     Def { name: String, top: bool },
     /// `if __name__ == "__main__":` in a module that is not `__main__`.
-    MainBlock,
+    Main,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +119,7 @@ struct Scanner<'s> {
     all: Vec<String>,
     /// Module-level flags whose value on the target is known.
     flags: HashMap<String, bool>,
-    /// Names assigned more than once or elsewhere: never flags.
+    /// Flags assigned again: never flags after that.
     unstable: HashSet<String>,
     /// The imports inside each module-level function.
     functions: HashMap<String, Vec<usize>>,
@@ -128,8 +128,8 @@ struct Scanner<'s> {
 }
 
 impl<'s> Scanner<'s> {
-    fn line(&mut self, line: &Line<'_>) {
-        let toks = &line.toks[..];
+    fn line(&mut self, line: &Line<'_, '_>) {
+        let toks = line.toks;
         let keyword = match toks {
             [Tok::Name("async"), Tok::Name(k), ..] | [Tok::Name(k), ..] => *k,
             _ => "",
@@ -149,7 +149,7 @@ impl<'s> Scanner<'s> {
                 let value = self.evaluate(test);
                 let main_block = value == Some(false) && line.indent == 0 && test.contains(&Tok::Name("__name__"));
                 let block = if main_block {
-                    Block::MainBlock
+                    Block::Main
                 } else {
                     Block::If {
                         dead: value == Some(false),
@@ -207,7 +207,7 @@ impl<'s> Scanner<'s> {
             let goes_on = indent == top.indent
                 && match top.block {
                     Block::Try { .. } => matches!(keyword, "except" | "else" | "finally"),
-                    Block::If { .. } | Block::MainBlock => matches!(keyword, "elif" | "else"),
+                    Block::If { .. } | Block::Main => matches!(keyword, "elif" | "else"),
                     Block::Suppress | Block::Def { .. } => false,
                 };
             if goes_on {
@@ -229,7 +229,7 @@ impl<'s> Scanner<'s> {
                 *undecided |= value.is_none();
             }
             Some(Frame { block: Block::Try { clause, .. }, .. }) => *clause = Clause::Other,
-            Some(frame @ Frame { block: Block::MainBlock, .. }) => {
+            Some(frame @ Frame { block: Block::Main, .. }) => {
                 frame.block = Block::If { dead: value == Some(false), conditional: value.is_none(), taken: false, undecided: false };
             }
             _ => {}
@@ -242,14 +242,14 @@ impl<'s> Scanner<'s> {
     }
 
     fn dead(&self) -> bool {
-        self.frames.iter().any(|f| matches!(f.block, Block::If { dead: true, .. } | Block::MainBlock))
+        self.frames.iter().any(|f| matches!(f.block, Block::If { dead: true, .. } | Block::Main))
     }
 
     /// The simple statements of a line (or of a header's inline body),
     /// split at `;`.
-    fn statements(&mut self, toks: &[Tok<'_>], line: &Line<'_>) {
+    fn statements(&mut self, toks: &[Tok<'_>], line: &Line<'_, '_>) {
         if self.dead() {
-            if self.frames.iter().any(|f| matches!(f.block, Block::MainBlock)) {
+            if self.frames.iter().any(|f| matches!(f.block, Block::Main)) {
                 for tok in toks {
                     if let Tok::Name(name) = tok {
                         *self.main_names.entry(name.to_string()).or_default() += 1;
@@ -274,10 +274,10 @@ impl<'s> Scanner<'s> {
         self.statement(&toks[start..], line);
     }
 
-    fn statement(&mut self, toks: &[Tok<'_>], line: &Line<'_>) {
+    fn statement(&mut self, toks: &[Tok<'_>], line: &Line<'_, '_>) {
         match toks {
             [Tok::Name("import"), rest @ ..] => self.import(rest, line.number),
-            [Tok::Name("from"), rest @ ..] => self.from_import(rest, line.number),
+            [Tok::Name("from"), rest @ ..] => self.import_from(rest, line.number),
             [Tok::Name("__all__"), ..] => {
                 self.all.extend(toks.iter().filter_map(|t| match t {
                     Tok::Str(Some(s)) => Some(s.to_string()),
@@ -292,7 +292,8 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    /// Keeps `NAME = <test known on the target>` at module level as a flag.
+    /// Keeps `NAME = <test known on the target>` at module level as a flag;
+    /// a flag assigned again anywhere is no longer trusted.
     fn assignment(&mut self, name: &str, value: &[Tok<'_>], indent: usize) {
         if self.unstable.contains(name) {
             return;
@@ -303,8 +304,9 @@ impl<'s> Scanner<'s> {
                 self.flags.insert(name.to_string(), flag);
             }
             None => {
-                self.flags.remove(name);
-                self.unstable.insert(name.to_string());
+                if self.flags.remove(name).is_some() {
+                    self.unstable.insert(name.to_string());
+                }
             }
         }
     }
@@ -319,7 +321,7 @@ impl<'s> Scanner<'s> {
     }
 
     /// `from .a import b [as c], d`, `from . import (x, y)`, `from a import *`.
-    fn from_import(&mut self, toks: &[Tok<'_>], line: u32) {
+    fn import_from(&mut self, toks: &[Tok<'_>], line: u32) {
         let level = toks.iter().take_while(|t| t == &&Tok::Op(b'.')).count();
         let rest = &toks[level..];
         let (module, used) = match rest.first() {
@@ -347,7 +349,7 @@ impl<'s> Scanner<'s> {
 
     /// `importlib.import_module("x")`, `import_module(".x", __package__)`,
     /// `import_module(".x", package="pkg")` and `__import__("x")`.
-    fn calls(&mut self, toks: &[Tok<'_>], line: &Line<'_>) {
+    fn calls(&mut self, toks: &[Tok<'_>], line: &Line<'_, '_>) {
         for (i, tok) in toks.iter().enumerate() {
             let Tok::Name(function @ ("import_module" | "__import__")) = tok else { continue };
             let Some([Tok::Op(b'('), Tok::Str(Some(text)), after @ ..]) = toks.get(i + 1..) else { continue };
@@ -359,7 +361,7 @@ impl<'s> Scanner<'s> {
             }
             let level = text.bytes().take_while(|&c| c == b'.').count();
             let module = &text[level..];
-            if !is_dotted_name(module) && !(level > 0 && module.is_empty()) {
+            if !(is_dotted_name(module) || (level > 0 && module.is_empty())) {
                 continue;
             }
             let import = |module: String, level: usize| Import {
@@ -422,7 +424,7 @@ impl<'s> Scanner<'s> {
     /// The imports of module-level functions that only this module's dead
     /// `if __name__ == "__main__":` block calls (`_test()`, `main()`): their
     /// name occurs nowhere else in the module, nor in `__all__`.
-    fn main_only_imports(&self, lines: &[Line<'_>]) -> HashSet<usize> {
+    fn main_only_imports(&self, lines: &Lines<'_>) -> HashSet<usize> {
         let candidates: Vec<(&String, &Vec<usize>)> = self
             .functions
             .iter()
@@ -430,7 +432,7 @@ impl<'s> Scanner<'s> {
             .collect();
         let mut unused = HashSet::new();
         for (name, imports) in candidates {
-            let everywhere = lines.iter().flat_map(|l| &l.toks).filter(|t| matches!(t, Tok::Name(n) if n == name)).count();
+            let everywhere = lines.toks.iter().filter(|t| matches!(t, Tok::Name(n) if n == name)).count();
             if everywhere == 1 + self.main_names[name] {
                 unused.extend(imports);
             }

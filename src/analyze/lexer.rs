@@ -25,11 +25,40 @@ pub enum Tok<'a> {
 
 /// A logical line: its tokens, the column of its first token and the line
 /// number where it starts (1-based).
-#[derive(Debug)]
-pub struct Line<'a> {
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'t, 'a> {
     pub indent: usize,
     pub number: u32,
+    pub toks: &'t [Tok<'a>],
+}
+
+/// The logical lines of a source: all tokens in one vector (one allocation
+/// per file, not per line), and where each line's tokens are.
+#[derive(Debug, Default)]
+pub struct Lines<'a> {
     pub toks: Vec<Tok<'a>>,
+    spans: Vec<Span>,
+}
+
+#[derive(Debug)]
+struct Span {
+    start: usize,
+    end: usize,
+    indent: usize,
+    number: u32,
+}
+
+impl<'a> Lines<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = Line<'_, 'a>> {
+        self.spans.iter().map(|s| Line { indent: s.indent, number: s.number, toks: &self.toks[s.start..s.end] })
+    }
+
+    /// Ends the line that started at token `start`, if one did.
+    fn close(&mut self, open: &mut Option<(usize, usize, u32)>) {
+        if let Some((start, indent, number)) = open.take() {
+            self.spans.push(Span { start, end: self.toks.len(), indent, number });
+        }
+    }
 }
 
 /// Why a source could not be tokenized, and where.
@@ -46,7 +75,7 @@ impl fmt::Display for SyntaxError {
 }
 
 /// Splits `source` into logical lines.
-pub fn logical_lines(source: &str) -> Result<Vec<Line<'_>>, SyntaxError> {
+pub fn logical_lines(source: &str) -> Result<Lines<'_>, SyntaxError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let mut lexer = Lexer { src: source, b: source.as_bytes(), i: 0, line: 1, nesting: 0 };
     lexer.run()
@@ -73,9 +102,10 @@ impl<'a> Lexer<'a> {
         SyntaxError { line: self.line, message }
     }
 
-    fn run(&mut self) -> Result<Vec<Line<'a>>, SyntaxError> {
-        let mut lines = Vec::new();
-        let mut current: Option<Line<'a>> = None;
+    fn run(&mut self) -> Result<Lines<'a>, SyntaxError> {
+        let mut lines = Lines { toks: Vec::with_capacity(self.b.len() / 4), spans: Vec::new() };
+        // The open line: its first token, indentation and line number.
+        let mut current: Option<(usize, usize, u32)> = None;
         // Open brackets and the line of each.
         let mut brackets: Vec<(u8, u32)> = Vec::new();
         while self.i < self.b.len() {
@@ -88,7 +118,7 @@ impl<'a> Lexer<'a> {
                         continue;
                     }
                     _ if self.i >= self.b.len() => break,
-                    _ => current = Some(Line { indent, number: self.line, toks: Vec::new() }),
+                    _ => current = Some((lines.toks.len(), indent, self.line)),
                 }
             }
             let c = self.peek(0);
@@ -104,7 +134,7 @@ impl<'a> Lexer<'a> {
                 b'\n' | b'\r' => {
                     self.newline();
                     if brackets.is_empty() {
-                        lines.extend(current.take());
+                        lines.close(&mut current);
                     }
                     continue;
                 }
@@ -153,14 +183,12 @@ impl<'a> Lexer<'a> {
                     Tok::Op(c)
                 }
             };
-            if let Some(line) = current.as_mut() {
-                line.toks.push(tok);
-            }
+            lines.toks.push(tok);
         }
         if let Some(&(_, line)) = brackets.last() {
             return Err(SyntaxError { line, message: "bracket never closed" });
         }
-        lines.extend(current.take());
+        lines.close(&mut current);
         Ok(lines)
     }
 
@@ -396,7 +424,7 @@ mod tests {
     fn names(source: &str) -> Vec<Vec<String>> {
         logical_lines(source)
             .unwrap()
-            .into_iter()
+            .iter()
             .map(|l| {
                 l.toks
                     .iter()
@@ -430,6 +458,7 @@ mod tests {
     #[test]
     fn lines_join_inside_brackets_and_after_backslash() {
         let lines = logical_lines("from . import (a,\n   b)\nimport x, \\\n  y\n\n    # c\nz\n").unwrap();
+        let lines: Vec<Line> = lines.iter().collect();
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0].toks.len(), 8);
         assert_eq!((lines[1].number, lines[2].number), (3, 7));
@@ -438,6 +467,7 @@ mod tests {
     #[test]
     fn indentation_and_prefixes() {
         let lines = logical_lines("if x:\n\tb'a'\n    Rb\"\\\"\"\nprint(1e-5, 0x1E+2)\n").unwrap();
+        let lines: Vec<Line> = lines.iter().collect();
         assert_eq!(lines.iter().map(|l| l.indent).collect::<Vec<_>>(), [0, 8, 4, 0]);
         assert_eq!(lines[1].toks, [Tok::Str(None)]);
         assert_eq!(lines[3].toks.len(), 8);

@@ -271,36 +271,6 @@ fn a_module_entry_runs_its_main() {
     assert!(error.contains("absent.py not found"), "{error}");
 }
 
-#[test]
-#[ignore]
-fn explore() {
-    let python = match std::env::var("VENV") {
-        Ok(label) => venv(&label, &std::env::var("PKGS").unwrap_or_default().split(' ').collect::<Vec<_>>()).unwrap(),
-        Err(_) => probe(&base_python().unwrap()).unwrap(),
-    };
-    let source = std::env::var("SRC").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("app.py");
-    std::fs::write(&script, source.replace("\\n", "\n")).unwrap();
-    let mut inputs = Inputs::new(&python, Entry::Script(script), &[]).unwrap();
-    inputs.startup = startup(&python.command);
-    let start = std::time::Instant::now();
-    let analysis = analyze(&inputs).unwrap();
-    let elapsed = start.elapsed();
-    for m in analysis.modules.values() {
-        println!("{} {:?} {:?}", m.name, m.origin, m.reason);
-    }
-    for m in &analysis.missing {
-        println!("MISSING {m:?}");
-    }
-    for w in &analysis.warnings {
-        println!("WARN {w}");
-    }
-    for d in &analysis.distributions {
-        println!("DIST {} {} {}", d.name, d.version, d.files.len());
-    }
-    println!("{} modules in {elapsed:?}", analysis.modules.len());
-}
 
 /// Scripts that exercise stdlib modules with lazy or C-level imports.
 const EXERCISES: &[&str] = &[
