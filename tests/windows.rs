@@ -364,3 +364,64 @@ fn pybundle_exe_builds_a_bundle_under_wine() {
     assert!(output.status.success(), "pybundle.exe: {}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
     check_hello(&dist.join("out/app.exe"));
 }
+
+/// Writes a wheel named `file` holding `files` plus its `.dist-info`.
+fn write_wheel(dir: &Path, file: &str, dist: &str, files: &[(&str, &str)]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(dir.join(file)).unwrap());
+    let info = format!("{dist}-1.0.dist-info");
+    let mut record = String::new();
+    let metadata = format!("Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n");
+    let wheel = "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_string();
+    let all: Vec<(String, String)> = files
+        .iter()
+        .map(|(n, c)| (n.to_string(), c.to_string()))
+        .chain([(format!("{info}/METADATA"), metadata), (format!("{info}/WHEEL"), wheel)])
+        .collect();
+    for (name, content) in &all {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+        record.push_str(&format!("{name},,\n"));
+    }
+    record.push_str(&format!("{info}/RECORD,,\n"));
+    zip.start_file(format!("{info}/RECORD"), zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(record.as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+#[test]
+fn wheels_the_app_imports_are_bundled() {
+    let dist = scratch("wheels");
+    let wheels = dist.join("wheels");
+    std::fs::create_dir_all(&wheels).unwrap();
+    write_wheel(&wheels, "greet-1.0-py3-none-any.whl", "greet", &[
+        ("greet/__init__.py", "from pathlib import Path\n\ndef hello():\n    return 'hi from greet'\n"),
+        ("greet/words.txt", "data"),
+    ]);
+    write_wheel(&wheels, "unused-1.0-py3-none-any.whl", "unused", &[("unused/__init__.py", "")]);
+    write_wheel(&wheels, "linuxonly-1.0-cp313-cp313-manylinux_2_17_x86_64.whl", "linuxonly", &[("linuxonly.py", "")]);
+    let app = dist.join("wheel_app.py");
+    std::fs::write(&app, "import importlib.metadata, sys\nimport greet\nprint(greet.hello(), importlib.metadata.version('greet'))\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .arg(&app)
+        .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
+        .arg(embed(13))
+        .arg("--wheels")
+        .arg(&wheels)
+        .arg("--distpath")
+        .arg(&dist)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("linuxonly-1.0-cp313-cp313-manylinux_2_17_x86_64.whl (for manylinux_2_17_x86_64, not win_amd64)"), "{stderr}");
+    let exe = dist.join("wheel_app.exe");
+    let archive = zip::ZipArchive::new(std::fs::File::open(&exe).unwrap()).unwrap();
+    let names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    assert!(names.contains(&"greet/__init__.pyc") && names.contains(&"greet/words.txt"), "{names:?}");
+    assert!(names.contains(&"greet-1.0.dist-info/METADATA"), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("unused")), "a wheel the app does not import is left out");
+    let output = wine(&exe, &[], &[]);
+    assert_eq!(stdout(&output), "hi from greet 1.0\n", "{}", String::from_utf8_lossy(&output.stderr));
+}
