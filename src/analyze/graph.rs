@@ -6,12 +6,13 @@
 use super::condition::Target;
 use super::dists::Sites;
 use super::imports::{is_dotted_name, scan, Scan};
+use super::nodes::{assign_reasons, eagerly_imported, Edge, Node};
 use super::resolve::{package_dirs, Resolver};
 use super::rules::{implicit, is_never, is_test_dir, lazy_only, ALWAYS, FROZEN};
 use super::{Analysis, Entry, Inputs, Missing, Module, ModuleKind, Origin, Reason};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Analyses the app that `inputs` describes.
@@ -49,29 +50,6 @@ impl ImportSite<'_> {
     fn eager(&self) -> bool {
         !(self.optional || self.conditional || self.deferred)
     }
-}
-
-/// A module brought in by another.
-struct Edge {
-    to: String,
-    /// By an [`IMPLICIT`](super::IMPLICIT) need rather than an import.
-    implied: bool,
-    /// Taken whenever the module it starts from is imported.
-    eager: bool,
-}
-
-struct Node {
-    module: Module,
-    /// Modules this one brought in.
-    edges: Vec<Edge>,
-    /// Set for the entry, roots and start-up modules.
-    fixed: Option<Reason>,
-    /// The distribution that brought it in whole, if any.
-    part_of: Option<usize>,
-    /// Whether its [`implicit`] needs were added.
-    implied: bool,
-    /// Runs as `__main__`.
-    main: bool,
 }
 
 struct Graph<'i> {
@@ -502,9 +480,10 @@ impl<'i> Graph<'i> {
     }
 
     fn finish(mut self) -> Analysis {
-        self.assign_reasons();
+        let sites = &self.sites;
+        assign_reasons(&mut self.nodes, |id| sites.name(id).to_string());
         let mut missing: Vec<Missing> = std::mem::take(&mut self.missing).into_values().collect();
-        let eager = self.eagerly_imported();
+        let eager = eagerly_imported(&self.nodes);
         for item in &mut missing {
             item.reachable = item.imported_by.as_ref().is_none_or(|i| eager.contains(i.as_str()));
         }
@@ -514,63 +493,6 @@ impl<'i> Graph<'i> {
         let distributions = self.reached.iter().map(|&id| self.sites.distribution(id, excluded, &mut warnings)).collect();
         let modules = self.nodes.into_iter().map(|(name, node)| (name, node.module)).collect();
         Analysis { modules, missing, distributions, warnings }
-    }
-
-    /// The modules imported whenever the app runs: reached from the entry
-    /// and roots by eager edges only.
-    fn eagerly_imported(&self) -> HashSet<&str> {
-        let mut seen: HashSet<&str> = self.nodes.iter().filter(|(_, n)| n.fixed.is_some()).map(|(k, _)| k.as_str()).collect();
-        let mut stack: Vec<&str> = seen.iter().copied().collect();
-        while let Some(name) = stack.pop() {
-            for edge in self.nodes[name].edges.iter().filter(|e| e.eager) {
-                if seen.insert(edge.to.as_str()) {
-                    stack.push(edge.to.as_str());
-                }
-            }
-        }
-        seen
-    }
-
-    /// Sets each module's reason from the shortest chain that brings it in:
-    /// first from the entry and roots, then from whole distributions.
-    fn assign_reasons(&mut self) {
-        let mut done: HashSet<String> = HashSet::new();
-        let mut queue: VecDeque<String> = VecDeque::new();
-        let mut names: Vec<String> = self.nodes.keys().cloned().collect();
-        names.sort();
-        for name in &names {
-            if let Some(reason) = self.nodes[name].fixed.clone() {
-                self.nodes.get_mut(name).expect("known").module.reason = reason;
-                done.insert(name.clone());
-                queue.push_back(name.clone());
-            }
-        }
-        self.spread(&mut queue, &mut done);
-        for name in &names {
-            let node = &self.nodes[name];
-            if let (false, Some(id)) = (done.contains(name), node.part_of) {
-                let reason = Reason::PartOf(self.sites.name(id).to_string());
-                self.nodes.get_mut(name).expect("known").module.reason = reason;
-                done.insert(name.clone());
-                queue.push_back(name.clone());
-            }
-        }
-        self.spread(&mut queue, &mut done);
-    }
-
-    fn spread(&mut self, queue: &mut VecDeque<String>, done: &mut HashSet<String>) {
-        while let Some(name) = queue.pop_front() {
-            let edges: Vec<(String, bool)> = self.nodes[&name].edges.iter().map(|e| (e.to.clone(), e.implied)).collect();
-            for (to, implied) in edges {
-                if done.insert(to.clone()) {
-                    let reason = if implied { Reason::ImpliedBy(name.clone()) } else { Reason::ImportedBy(name.clone()) };
-                    if let Some(node) = self.nodes.get_mut(&to) {
-                        node.module.reason = reason;
-                    }
-                    queue.push_back(to);
-                }
-            }
-        }
     }
 }
 

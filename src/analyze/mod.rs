@@ -10,6 +10,7 @@ mod dists;
 mod graph;
 mod imports;
 mod lexer;
+mod nodes;
 mod resolve;
 mod rules;
 mod site;
