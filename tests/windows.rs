@@ -425,3 +425,25 @@ fn wheels_the_app_imports_are_bundled() {
     let output = wine(&exe, &[], &[]);
     assert_eq!(stdout(&output), "hi from greet 1.0\n", "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn uncaught_exception_prints_a_traceback_and_exits_1() {
+    let dist = scratch("traceback");
+    let app = dist.join("fail.py");
+    std::fs::write(&app, "import sys\nprint('out')\nprint('err', file=sys.stderr)\nraise ValueError('boom')\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .arg(&app)
+        .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
+        .arg(embed(13))
+        .arg("--distpath")
+        .arg(&dist)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = wine(&dist.join("fail.exe"), &[], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "out\n");
+    let stderr = String::from_utf8_lossy(&output.stderr).replace("\r\n", "\n");
+    assert!(stderr.starts_with("err\nTraceback (most recent call last):\n  File \"fail.py\", line 4, in <module>\n"), "{stderr}");
+    assert!(stderr.ends_with("ValueError: boom\n"), "{stderr}");
+}
