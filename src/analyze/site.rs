@@ -9,14 +9,30 @@ use std::path::{Path, PathBuf};
 
 /// The site-packages directories of `interpreter`: a virtualenv's own
 /// (and the base interpreter's if `include-system-site-packages` is true),
-/// else the interpreter's purelib and platlib.
+/// else the interpreter's.
 pub fn site_packages(interpreter: &Interpreter) -> Vec<PathBuf> {
-    let base = vec![interpreter.purelib.clone(), interpreter.platlib.clone()];
-    let Some((root, include_system)) = virtualenv(&interpreter.executable) else { return base };
     let (major, minor, _) = interpreter.version;
+    let system = system_site_packages(interpreter, &format!("python{major}.{minor}"));
+    let Some((root, include_system)) = virtualenv(&interpreter.executable) else { return system };
     let mut dirs = vec![root.join(format!("lib/python{major}.{minor}/site-packages"))];
     if include_system {
-        dirs.extend(base);
+        dirs.extend(system);
+    }
+    dirs
+}
+
+/// An interpreter's own site directories, as `site.getsitepackages()` has
+/// them: purelib and platlib, then under its prefix the upstream
+/// `lib/pythonX.Y/site-packages` and Debian's `local/lib/pythonX.Y/dist-packages`,
+/// `lib/python3/dist-packages` and `lib/pythonX.Y/dist-packages` (missing
+/// ones are dropped later).
+fn system_site_packages(interpreter: &Interpreter, label: &str) -> Vec<PathBuf> {
+    let mut dirs = vec![interpreter.purelib.clone(), interpreter.platlib.clone()];
+    // The stdlib is PREFIX/lib/pythonX.Y.
+    if let Some(prefix) = interpreter.stdlib.parent().and_then(Path::parent) {
+        for relative in [format!("lib/{label}/site-packages"), format!("local/lib/{label}/dist-packages"), "lib/python3/dist-packages".into(), format!("lib/{label}/dist-packages")] {
+            dirs.push(prefix.join(relative));
+        }
     }
     dirs
 }

@@ -103,6 +103,26 @@ fn stdlib_extension_modules_come_with_their_packages() {
     assert!(matches!(analysis.modules["_ssl"].kind, ModuleKind::Extension(_) | ModuleKind::Builtin));
 }
 
+#[test]
+fn search_path_has_what_site_adds() {
+    let Some(python) = venv("thirdparty", &["click", "rich", "requests", "pyyaml"]) else { return };
+    let inputs = Inputs::new(&python, Entry::Module("json".into()), &[PathBuf::from("/extra")]).unwrap();
+    let site = python.executable.parent().unwrap().parent().unwrap().join("lib/python3.11/site-packages");
+    let position = |dir: &Path| inputs.search_path.iter().position(|p| p == dir);
+    assert_eq!(position(Path::new("/extra")), Some(1));
+    assert!(position(&site).is_some(), "{:?}", inputs.search_path);
+    assert!(position(&python.stdlib) < position(&site));
+    // The base interpreter's site-packages stay hidden, as in the venv.
+    assert!(!inputs.search_path.iter().any(|p| p.starts_with(&python.stdlib) && p.ends_with("site-packages")), "{:?}", inputs.search_path);
+
+    let debian = Path::new("/usr/lib/python3/dist-packages");
+    if Path::new("/usr/bin/python3.11").is_file() && debian.is_dir() {
+        let system = probe(Path::new("/usr/bin/python3.11")).unwrap();
+        let inputs = Inputs::new(&system, Entry::Module("json".into()), &[]).unwrap();
+        assert!(inputs.search_path.iter().any(|p| p == debian), "{:?}", inputs.search_path);
+    }
+}
+
 fn distribution<'a>(analysis: &'a Analysis, name: &str) -> &'a Distribution {
     analysis.distributions.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("{name} not reached"))
 }
