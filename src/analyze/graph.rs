@@ -147,7 +147,7 @@ impl<'i> Graph<'i> {
     fn round(&mut self) {
         let batch = std::mem::take(&mut self.frontier);
         let target = &self.inputs.target;
-        let jobs: Vec<(&str, PathBuf, bool)> = batch
+        let jobs: Vec<(&str, PathBuf, bool, bool)> = batch
             .iter()
             .filter_map(|name| {
                 let node = &self.nodes[name.as_str()];
@@ -155,11 +155,13 @@ impl<'i> Graph<'i> {
                     ModuleKind::Source(p) | ModuleKind::Package(p) if p.extension().is_some_and(|e| e == "py") => p.clone(),
                     _ => return None,
                 };
-                Some((name.as_str(), path, node.main))
+                Some((name.as_str(), path, node.main, node.module.origin == Origin::Stdlib))
             })
             .collect();
-        let scans: Vec<(String, Result<Scan, String>)> =
-            jobs.par_iter().map(|(name, path, main)| (name.to_string(), scan_file(path, target, name, *main))).collect();
+        let scans: Vec<(String, Result<Scan, String>)> = jobs
+            .par_iter()
+            .map(|(name, path, main, stdlib)| (name.to_string(), scan_file(path, target, name, *main, *stdlib)))
+            .collect();
         for (name, scanned) in scans {
             match scanned {
                 Ok(found) => self.follow(&name, found),
@@ -524,9 +526,9 @@ fn relative(module: &str, is_package: bool, level: u32, name: &str) -> Option<St
     Some(parts.join("."))
 }
 
-fn scan_file(path: &Path, target: &Target, name: &str, main: bool) -> Result<Scan, String> {
+fn scan_file(path: &Path, target: &Target, name: &str, main: bool, stdlib: bool) -> Result<Scan, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {} ({e}); its imports are not followed", path.display()))?;
     let source = String::from_utf8_lossy(&bytes);
-    scan(&source, target, if main { "__main__" } else { name })
+    scan(&source, target, if main { "__main__" } else { name }, stdlib)
         .map_err(|e| format!("{}: {e}; its imports are not followed", path.display()))
 }

@@ -44,14 +44,17 @@ pub struct Scan {
 const IMPORT_ERRORS: &[&str] = &["ImportError", "ModuleNotFoundError", "Exception", "BaseException"];
 
 /// Reads the imports of a module's source. `name` is the value of
-/// `__name__` while it runs (`__main__` for the entry).
-pub fn scan(source: &str, target: &Target, name: &str) -> Result<Scan, SyntaxError> {
+/// `__name__` while it runs (`__main__` for the entry). With `tools_unused`
+/// (for the stdlib, whose `main()`s are `python -m` tools that a bundle
+/// never runs), the imports of functions that only the module's own
+/// `if __name__ == "__main__":` block calls are dropped.
+pub fn scan(source: &str, target: &Target, name: &str, tools_unused: bool) -> Result<Scan, SyntaxError> {
     let lines = logical_lines(source)?;
     let mut scanner = Scanner { target: Some(target), name, ..Scanner::default() };
     for line in lines.iter() {
         scanner.line(&line);
     }
-    let unused = scanner.main_only_imports(&lines);
+    let unused = if tools_unused { scanner.main_only_imports(&lines) } else { HashSet::new() };
     Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all })
 }
 
@@ -501,7 +504,7 @@ mod tests {
 
     fn imports_of(source: &str) -> Vec<(String, u32, Vec<String>, bool, bool)> {
         let target = Target { version: (3, 11, 7), platform: "linux".into() };
-        scan(source, &target, "pkg.mod")
+        scan(source, &target, "pkg.mod", true)
             .unwrap()
             .imports
             .into_iter()
@@ -631,7 +634,7 @@ def f():
     fn fallbacks_name_what_they_replace() {
         let target = Target { version: (3, 11, 7), platform: "linux".into() };
         let source = "try:\n    import fast\n    from . import faster\nexcept ImportError:\n    import slow\nelse:\n    import after\ntry:\n    x()\nexcept (ValueError, ImportError):\n    import other\n";
-        let imports = scan(source, &target, "pkg.mod").unwrap().imports;
+        let imports = scan(source, &target, "pkg.mod", true).unwrap().imports;
         let instead: Vec<(&str, Vec<usize>)> = imports.iter().map(|i| (i.module.as_str(), i.instead_of.clone())).collect();
         assert_eq!(instead, [("fast", vec![]), ("", vec![]), ("slow", vec![0, 1]), ("after", vec![]), ("other", vec![])]);
     }
@@ -641,9 +644,11 @@ def f():
         let target = Target { version: (3, 11, 7), platform: "linux".into() };
         let source = "import a\ndef _test():\n    import doctest\ndef main():\n    import argparse\ndef used():\n    import json\nmain_alias = main\nhandlers = [used]\ntry:\n    import x\nexcept ImportError:\n    import y\nif __name__ == '__main__':\n    _test(); main(); used()\n";
         let modules = |name: &str| -> Vec<String> {
-            scan(source, &target, name).unwrap().imports.into_iter().map(|i| format!("{}{:?}", i.module, i.instead_of)).collect()
+            scan(source, &target, name, true).unwrap().imports.into_iter().map(|i| format!("{}{:?}", i.module, i.instead_of)).collect()
         };
         assert_eq!(modules("pkg.mod"), ["a[]", "argparse[]", "json[]", "x[]", "y[3]"]);
+        let kept = scan(source, &target, "pkg.mod", false).unwrap().imports;
+        assert_eq!(kept.len(), 6);
         assert_eq!(modules("__main__").len(), 6);
     }
 
@@ -651,7 +656,7 @@ def f():
     fn imports_in_functions_are_deferred() {
         let target = Target { version: (3, 11, 7), platform: "linux".into() };
         let source = "import a\nclass C:\n    import b\n    def m(self):\n        import c\n    import d\ndef f():\n    def g(): pass\n    import e\nimport f\n";
-        let deferred: Vec<(String, bool)> = scan(source, &target, "m").unwrap().imports.into_iter().map(|i| (i.module, i.deferred)).collect();
+        let deferred: Vec<(String, bool)> = scan(source, &target, "m", true).unwrap().imports.into_iter().map(|i| (i.module, i.deferred)).collect();
         let expected = [("a", false), ("b", false), ("c", true), ("d", false), ("e", true), ("f", false)];
         assert_eq!(deferred, expected.map(|(m, d)| (m.to_string(), d)));
     }
@@ -666,7 +671,7 @@ def f():
     fn dunder_all_and_headers() {
         let target = Target { version: (3, 11, 7), platform: "linux".into() };
         let source = "__all__ = ['a', 'b']\n__all__ += ['c']\nmatch x:\n    case 1: import m\nif (lambda: 1)(): import l\nmatch = 3\n";
-        let scan = scan(source, &target, "__main__").unwrap();
+        let scan = scan(source, &target, "__main__", true).unwrap();
         assert_eq!(scan.all, ["a", "b", "c"]);
         let names: Vec<&str> = scan.imports.iter().map(|i| i.module.as_str()).collect();
         assert_eq!(names, ["m", "l"]);
