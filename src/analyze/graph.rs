@@ -60,6 +60,8 @@ struct Graph<'i> {
     nodes: HashMap<String, Node>,
     /// Names looked up and not found, or not to be followed.
     absent: HashSet<String>,
+    /// Names found but not followed on purpose (never-list, tests).
+    left_out: HashSet<String>,
     /// Sources to scan in the next round.
     frontier: Vec<String>,
     /// `__all__` of each scanned package.
@@ -89,6 +91,7 @@ impl<'i> Graph<'i> {
             stdlib_dirs,
             nodes: HashMap::new(),
             absent: HashSet::new(),
+            left_out: HashSet::new(),
             frontier: Vec::new(),
             alls: HashMap::new(),
             stars: Vec::new(),
@@ -283,7 +286,8 @@ impl<'i> Graph<'i> {
                 return false;
             }
             if !self.lookup(prefix, parent, via) {
-                if report && !self.absent_on_purpose(prefix) && matches!(via, Via::Entry | Via::Root | Via::Import(_)) {
+                let on_purpose = self.left_out.contains(prefix) || self.excluded(prefix);
+                if report && !on_purpose && matches!(via, Via::Entry | Via::Root | Via::Import(_)) {
                     let site = match via {
                         Via::Import(site) => Some(site),
                         _ => None,
@@ -318,6 +322,7 @@ impl<'i> Graph<'i> {
         let (origin, dist) = self.origin(&kind);
         if self.never_followed(name, &origin) {
             self.absent.insert(name.to_string());
+            self.left_out.insert(name.to_string());
             return false;
         }
         self.insert(Module { name: name.to_string(), kind, origin, reason: Reason::Entry }, via, dist);
@@ -446,7 +451,7 @@ impl<'i> Graph<'i> {
     }
 
     fn excluded(&self, name: &str) -> bool {
-        self.inputs.excludes.iter().any(|e| name == e || name.strip_prefix(e.as_str()).is_some_and(|r| r.starts_with('.')))
+        is_excluded(&self.inputs.excludes, name)
     }
 
     /// The never-list and test packages, for the stdlib and distributions.
@@ -456,11 +461,6 @@ impl<'i> Graph<'i> {
             Origin::Distribution(_) => name.split('.').any(is_test_dir),
             Origin::App => false,
         }
-    }
-
-    /// Found but deliberately left out (never-list, tests): not missing.
-    fn absent_on_purpose(&self, name: &str) -> bool {
-        self.absent.contains(name) && (is_never(name) || name.split('.').any(is_test_dir)) || self.excluded(name)
     }
 
     fn record_missing(&mut self, name: &str, site: Option<&ImportSite<'_>>) {
@@ -490,12 +490,17 @@ impl<'i> Graph<'i> {
             item.reachable = item.imported_by.as_ref().is_none_or(|i| eager.contains(i.as_str()));
         }
         let excludes = &self.inputs.excludes;
-        let excluded = |name: &str| excludes.iter().any(|e| name == e || name.strip_prefix(e.as_str()).is_some_and(|r| r.starts_with('.')));
         let mut warnings = std::mem::take(&mut self.warnings);
-        let distributions = self.reached.iter().map(|&id| self.sites.distribution(id, excluded, &mut warnings)).collect();
+        let distributions =
+            self.reached.iter().map(|&id| self.sites.distribution(id, |name| is_excluded(excludes, name), &mut warnings)).collect();
         let modules = self.nodes.into_iter().map(|(name, node)| (name, node.module)).collect();
         Analysis { modules, missing, distributions, warnings }
     }
+}
+
+/// `name` is one of `excludes` or a submodule of one.
+fn is_excluded(excludes: &[String], name: &str) -> bool {
+    excludes.iter().any(|e| name == e || name.strip_prefix(e.as_str()).is_some_and(|r| r.starts_with('.')))
 }
 
 /// The file that locates a module (a namespace package: its first
