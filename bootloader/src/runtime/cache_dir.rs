@@ -104,8 +104,13 @@ fn fill(bundle: &Bundle, base: &Path, id: &str, files: &[(String, String)]) -> s
 
 fn write_files(bundle: &Bundle, dir: &Path, files: &[(String, String)]) -> std::io::Result<()> {
     for (name, relative) in files {
-        let data = bundle.verified_entry(name).map_err(|e| std::io::Error::other(e.to_string()))?;
         let path = entry_path(dir, relative);
+        if relative.ends_with('/') {
+            // A directory entry (a namespace package, an empty folder).
+            cache::create_dir(&path, true)?;
+            continue;
+        }
+        let data = bundle.verified_entry(name).map_err(|e| std::io::Error::other(e.to_string()))?;
         if let Some(parent) = path.parent() {
             cache::create_dir(parent, true)?;
         }
