@@ -15,10 +15,12 @@ export DEBIAN_FRONTEND=noninteractive
 # dpkg, apt: `apt-get download` and `dpkg-deb -x` build that root.
 # binutils: readelf/objdump, for looking into bundles by hand.
 # gcc, libc6-dev: the linker and static libgcc_eh.a that the stub is built with.
+# python3.11-venv: `python3.11 -m venv` for the real-apps tests, which pip
+#   install fastapi, numpy, ... into a cached venv (tests/support/venv.rs).
 # gcc-mingw-w64-x86-64: the linker of the Windows stub and of pybundle.exe.
 # wine, wine64: run Windows bundles and pybundle.exe in the tests.
 # icoutils, osslsigncode, openssl: read resources back, sign a bundle.
-PACKAGES=(python3.11 libpython3.11 unzip util-linux coreutils dpkg apt binutils gcc libc6-dev
+PACKAGES=(python3.11 libpython3.11 python3.11-venv unzip util-linux coreutils dpkg apt binutils gcc libc6-dev
     gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl)
 
 SUDO=()

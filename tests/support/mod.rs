@@ -9,6 +9,7 @@
 pub mod matrix;
 pub mod proc;
 pub mod root;
+pub mod venv;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -1,0 +1,2 @@
+def weight():
+    return "a module that --exclude-module leaves out"
