@@ -23,7 +23,7 @@ pub use rules::{ALWAYS, FROZEN, IMPLICIT, LAZY_ONLY, NEVER, TEST_DIRS};
 
 use crate::probe::Interpreter;
 use anyhow::Context;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// What to analyse, and the interpreter it runs on.
@@ -193,21 +193,4 @@ pub struct Distribution {
     /// directory with `/`), but bytecode caches, test packages, excluded
     /// modules and paths outside the site directory.
     pub files: Vec<(PathBuf, String)>,
-}
-
-impl Analysis {
-    /// The files of the distributions that are not modules in
-    /// [`Analysis::modules`] (data files, `.dist-info`, vendored libraries):
-    /// the bundle takes these as they are, at their relative paths.
-    pub fn data_files(&self) -> impl Iterator<Item = &(PathBuf, String)> {
-        let modules: HashSet<&PathBuf> = self
-            .modules
-            .values()
-            .filter_map(|m| match &m.kind {
-                ModuleKind::Source(p) | ModuleKind::Package(p) | ModuleKind::Extension(p) => Some(p),
-                _ => None,
-            })
-            .collect();
-        self.distributions.iter().flat_map(|d| &d.files).filter(move |(path, _)| !modules.contains(path))
-    }
 }
