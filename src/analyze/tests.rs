@@ -47,7 +47,8 @@ fn venv(label: &str, packages: &[&str]) -> Option<Interpreter> {
     static LOCK: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
     let _guard = LOCK.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     let base = base_python()?;
-    let dir = cache_dir().join(format!("venv-{label}"));
+    let interpreter = base.file_name()?.to_string_lossy().into_owned();
+    let dir = cache_dir().join(format!("venv-{label}-{interpreter}"));
     let python = dir.join("bin/python");
     let done = dir.join(".complete");
     if !done.is_file() {
