@@ -56,6 +56,9 @@ pub fn probe(python: &Path) -> Result<Interpreter> {
         .output()
         .with_context(|| format!("cannot run Python interpreter {}", command.display()))?;
     if !output.status.success() {
+        if let Some(version) = old_python_version(&command) {
+            bail!("{} is Python {version}, older than 3.8; use a CPython 3.8 or newer", command.display());
+        }
         let stderr = String::from_utf8_lossy(&output.stderr);
         let last = stderr.lines().last().unwrap_or("no output");
         bail!(
@@ -70,6 +73,18 @@ pub fn probe(python: &Path) -> Result<Interpreter> {
     check_supported(&interpreter)?;
     interpreter.libpython = find_libpython(&interpreter)?;
     Ok(interpreter)
+}
+
+/// The version of an interpreter too old to run the probe (Python 2 does not
+/// know `-I`), from `--version`, which every Python answers.
+fn old_python_version(command: &Path) -> Option<String> {
+    let output = Command::new(command).arg("--version").output().ok()?;
+    let text = [output.stdout, output.stderr].concat();
+    let text = String::from_utf8_lossy(&text);
+    let version = text.trim().strip_prefix("Python ")?.to_string();
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next()?, parts.next().unwrap_or(0));
+    ((major, minor) < (3, 8)).then_some(version)
 }
 
 fn locate(python: &Path) -> Result<PathBuf> {

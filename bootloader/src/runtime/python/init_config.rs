@@ -37,6 +37,7 @@ impl InitConfig {
             return Err(Failure::new("out of memory while configuring Python"));
         }
         let mut init = InitConfig { api, config };
+        init.set_named("configure_locale", 1)?;
         init.set_named("utf8_mode", options.utf8_mode.into())?;
         Ok(init)
     }

@@ -15,6 +15,7 @@ pub struct ConfigLayout {
     pub isolated: usize,
     pub use_environment: usize,
     pub dev_mode: usize,
+    pub faulthandler: usize,
     pub use_hash_seed: usize,
     /// An `unsigned long`.
     pub hash_seed: usize,
@@ -60,6 +61,7 @@ impl Platform {
 #[derive(Debug, Clone, Copy)]
 pub struct PreConfigLayout {
     pub size: usize,
+    pub configure_locale: usize,
     pub utf8_mode: usize,
     pub dev_mode: usize,
 }
@@ -68,8 +70,8 @@ pub struct PreConfigLayout {
 /// before `utf8_mode`).
 pub fn preconfig(platform: Platform) -> PreConfigLayout {
     match platform {
-        Platform::Linux => PreConfigLayout { size: 40, utf8_mode: 28, dev_mode: 32 },
-        Platform::Windows => PreConfigLayout { size: 44, utf8_mode: 32, dev_mode: 36 },
+        Platform::Linux => PreConfigLayout { size: 40, configure_locale: 16, utf8_mode: 28, dev_mode: 32 },
+        Platform::Windows => PreConfigLayout { size: 44, configure_locale: 16, utf8_mode: 32, dev_mode: 36 },
     }
 }
 
@@ -91,6 +93,7 @@ pub fn layout(platform: Platform, major: u32, minor: u32) -> Option<ConfigLayout
 }
 
 const V3_8: ConfigLayout = ConfigLayout {
+    faulthandler: 32,
     argv: 96,
     dev_mode: 12,
     use_hash_seed: 20,
@@ -125,6 +128,7 @@ const V3_8: ConfigLayout = ConfigLayout {
 const V3_9: ConfigLayout = ConfigLayout { size: 392, init_main: 364, ..V3_8 };
 
 const V3_10: ConfigLayout = ConfigLayout {
+    faulthandler: 32,
     argv: 104,
     dev_mode: 12,
     use_hash_seed: 20,
@@ -157,6 +161,7 @@ const V3_10: ConfigLayout = ConfigLayout {
 };
 
 const V3_11: ConfigLayout = ConfigLayout {
+    faulthandler: 32,
     argv: 120,
     dev_mode: 12,
     use_hash_seed: 20,
@@ -189,6 +194,7 @@ const V3_11: ConfigLayout = ConfigLayout {
 };
 
 const V3_12: ConfigLayout = ConfigLayout {
+    faulthandler: 32,
     argv: 128,
     dev_mode: 12,
     use_hash_seed: 20,
@@ -239,6 +245,7 @@ const V3_13: ConfigLayout = ConfigLayout {
 // Windows x86_64 (LLP64, MS_WINDOWS).
 
 const WIN_V3_8: ConfigLayout = ConfigLayout {
+    faulthandler: 28,
     size: 360,
     isolated: 4,
     use_environment: 8,
@@ -271,6 +278,7 @@ const WIN_V3_8: ConfigLayout = ConfigLayout {
 };
 
 const WIN_V3_9: ConfigLayout = ConfigLayout {
+    faulthandler: 28,
     size: 392,
     isolated: 4,
     use_environment: 8,
@@ -303,6 +311,7 @@ const WIN_V3_9: ConfigLayout = ConfigLayout {
 };
 
 const WIN_V3_10: ConfigLayout = ConfigLayout {
+    faulthandler: 28,
     size: 400,
     isolated: 4,
     use_environment: 8,
@@ -335,6 +344,7 @@ const WIN_V3_10: ConfigLayout = ConfigLayout {
 };
 
 const WIN_V3_11: ConfigLayout = ConfigLayout {
+    faulthandler: 28,
     size: 432,
     isolated: 4,
     use_environment: 8,
@@ -367,6 +377,7 @@ const WIN_V3_11: ConfigLayout = ConfigLayout {
 };
 
 const WIN_V3_12: ConfigLayout = ConfigLayout {
+    faulthandler: 28,
     size: 432,
     isolated: 4,
     use_environment: 8,
@@ -399,6 +410,7 @@ const WIN_V3_12: ConfigLayout = ConfigLayout {
 };
 
 const WIN_V3_13: ConfigLayout = ConfigLayout {
+    faulthandler: 28,
     size: 448,
     isolated: 4,
     use_environment: 8,

@@ -33,6 +33,7 @@ pub enum Field {
     OptimizationLevel,
     BufferedStdio,
     DevMode,
+    Faulthandler,
     UseHashSeed,
     HashSeed,
     WarnOptions,
@@ -66,6 +67,7 @@ impl Field {
             Field::OptimizationLevel => "optimization_level",
             Field::BufferedStdio => "buffered_stdio",
             Field::DevMode => "dev_mode",
+            Field::Faulthandler => "faulthandler",
             Field::UseHashSeed => "use_hash_seed",
             Field::HashSeed => "hash_seed",
             Field::WarnOptions => "warnoptions",
@@ -109,6 +111,8 @@ pub fn configure(
         (Field::OptimizationLevel, options.optimize.into()),
         (Field::BufferedStdio, (!options.unbuffered).into()),
         (Field::DevMode, options.dev_mode.into()),
+        // The isolated defaults turn it off; development mode turns it on.
+        (Field::Faulthandler, options.dev_mode.into()),
     ];
     for (field, value) in ints {
         if settings.has(field) {
@@ -150,8 +154,8 @@ mod tests {
         "configure_c_stdio", "parse_argv", "site_import", "write_bytecode", "pathconfig_warnings",
         "_init_main", "safe_path", "module_search_paths_set", "module_search_paths", "program_name",
         "executable", "base_executable", "prefix", "base_prefix", "exec_prefix", "base_exec_prefix",
-        "argv", "optimization_level", "buffered_stdio", "dev_mode", "use_hash_seed", "hash_seed",
-        "warnoptions", "xoptions", "utf8_mode",
+        "argv", "optimization_level", "buffered_stdio", "dev_mode", "faulthandler", "use_hash_seed", "hash_seed",
+        "warnoptions", "xoptions", "utf8_mode", "configure_locale",
     ];
 
     #[derive(Default)]

@@ -82,6 +82,9 @@ impl StructConfig {
         let mut pre = vec![0u64; pre_layout.size.div_ceil(8)];
         unsafe {
             (api.PyPreConfig_InitIsolatedConfig)(pre.as_mut_ptr().cast());
+            // As python does: LC_CTYPE from the user's environment (which
+            // matters when UTF-8 mode is off), without coercing the C locale.
+            write_int(pre.as_mut_ptr().cast(), pre_layout.configure_locale, 1);
             write_int(pre.as_mut_ptr().cast(), pre_layout.utf8_mode, options.utf8_mode.into());
             write_int(pre.as_mut_ptr().cast(), pre_layout.dev_mode, options.dev_mode.into());
             check(&api, (api.Py_PreInitialize)(pre.as_ptr().cast()));
@@ -139,6 +142,7 @@ impl StructConfig {
             Field::OptimizationLevel => l.optimization_level,
             Field::BufferedStdio => l.buffered_stdio,
             Field::DevMode => l.dev_mode,
+            Field::Faulthandler => l.faulthandler,
             Field::UseHashSeed => l.use_hash_seed,
             Field::HashSeed => l.hash_seed,
             Field::WarnOptions => l.warnoptions,
