@@ -1,9 +1,9 @@
 //! Import analysis: the modules an app needs, found from its entry outward
-//! without running it. Sources are scanned in Rust ([`imports`]) in
-//! parallel, names are resolved like CPython's PathFinder ([`resolve`]),
+//! without running it. Sources are scanned in Rust (`imports`, `lexer`) in
+//! parallel, names are resolved like CPython's PathFinder (`resolve`),
 //! stdlib modules are kept only when reachable (minus [`NEVER`]), and each
 //! third-party distribution reached is taken whole from its RECORD
-//! ([`dists`]).
+//! (`dists`).
 
 mod condition;
 mod dists;
@@ -32,7 +32,8 @@ pub struct Inputs {
     pub entry: Entry,
     /// Where modules are looked up, in order: the script's directory (the
     /// current directory for `-m`), `--paths` directories, then the
-    /// interpreter's `sys.path`. Zip files and missing entries are skipped.
+    /// interpreter's `sys.path` and site directories. Zip files and missing
+    /// entries are skipped.
     pub search_path: Vec<PathBuf>,
     /// The interpreter's stdlib and lib-dynload: modules found there are
     /// [`Origin::Stdlib`].
