@@ -7,6 +7,12 @@ import sys
 # so none of their .pth files' imports.
 STARTUP = sorted(set(sys.modules) | {"site"})
 
+# Now what `python -I` would do: the site-packages (of a virtualenv too)
+# and their .pth paths on sys.path, where the app's packages are found.
+import site
+
+site.main()
+
 import importlib.util
 import json
 import platform
