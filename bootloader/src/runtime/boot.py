@@ -32,29 +32,7 @@ class BundledExtensionFinder:
 
 sys.meta_path.append(BundledExtensionFinder(extension_modules, load_extension))
 sys.frozen = True
-
-
-class FilesDirOnPath:
-    """Puts `files_dir` first on sys.path. boot.py runs before sys.path
-    exists (the main part of initialization makes it from the config), so
-    this finder, which comes before the path finder in sys.meta_path, does
-    it at the first import that gets this far once sys.path is there. It
-    finds nothing itself, and stays (removing a finder while the import
-    system walks sys.meta_path would skip the next one)."""
-
-    def __init__(self, directory):
-        self._directory = directory
-        self._done = False
-
-    def find_spec(self, fullname, path=None, target=None):
-        if not self._done and isinstance(getattr(sys, "path", None), list):
-            self._done = True
-            if self._directory not in sys.path:
-                sys.path.insert(0, self._directory)
-        return None
-
-
 if files_dir is not None:
-    # Packages that open their own files by path are imported from there.
+    # The stub put it first on sys.path: packages that open their own
+    # files by path are imported from there.
     sys._MEIPASS = files_dir
-    sys.meta_path.append(FilesDirOnPath(files_dir))

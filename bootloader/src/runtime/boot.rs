@@ -10,6 +10,7 @@ use super::python::{Api, PyObject, PY_FILE_INPUT};
 use super::Failure;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::ffi::OsStr;
+use std::path::Path;
 use std::sync::OnceLock;
 
 const BOOT_SOURCE: &str = concat!(include_str!("boot.py"), "\0");
@@ -39,7 +40,7 @@ static LOAD_EXTENSION: MethodDef = MethodDef {
     doc: std::ptr::null(),
 };
 
-pub unsafe fn install(api: &'static Api, store: &'static NativeStore) -> Result<(), Failure> {
+pub unsafe fn install(api: &'static Api, store: &'static NativeStore, files_dir: Option<&Path>) -> Result<(), Failure> {
     let _ = CONTEXT.set((api, store));
     let names = (api.PyList_New)(0);
     for module in store.extension_modules() {
@@ -48,7 +49,7 @@ pub unsafe fn install(api: &'static Api, store: &'static NativeStore) -> Result<
         (api.Py_DecRef)(name);
     }
     let function = (api.PyCFunction_NewEx)(std::ptr::from_ref(&LOAD_EXTENSION).cast_mut().cast(), std::ptr::null_mut(), std::ptr::null_mut());
-    let files_dir = match store.files_dir()? {
+    let files_dir = match files_dir {
         Some(dir) => os_str(api, dir.as_os_str()),
         None => (api.Py_BuildValue)(c"".as_ptr()),
     };

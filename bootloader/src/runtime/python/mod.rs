@@ -71,13 +71,15 @@ pub fn run(library: Library, bundle: &'static Bundle, natives: &'static NativeSt
         Launch::App | Launch::MultiprocessingChild => args,
     };
     let options = &manifest.options;
+    let files_dir = natives.files_dir()?;
+    let files_dir = files_dir.as_deref();
     if (major, minor) >= NAMED_CONFIG_SINCE {
         let mut config = InitConfig::new(&library, options)?;
-        settings::configure(&mut config, bundle.path(), &argv, options)?;
+        settings::configure(&mut config, bundle.path(), files_dir, &argv, options)?;
         config.initialize()?;
     } else {
         let mut config = StructConfig::new(&library, (major, minor), options)?;
-        settings::configure(&mut config, bundle.path(), &argv, options)?;
+        settings::configure(&mut config, bundle.path(), files_dir, &argv, options)?;
         config.initialize();
     }
     let api: &'static Api = Box::leak(Box::new(Api::bind(&library)?));
@@ -85,7 +87,7 @@ pub fn run(library: Library, bundle: &'static Bundle, natives: &'static NativeSt
         .symbol(c"PyExc_KeyboardInterrupt")
         .ok_or_else(|| Failure::new("the bundled libpython has no PyExc_KeyboardInterrupt"))?;
     unsafe {
-        boot::install(api, natives)?;
+        boot::install(api, natives, files_dir)?;
         let status = (api._Py_InitializeMain)();
         if (api.PyStatus_Exception)(status) != 0 {
             (api.Py_ExitStatusException)(status);

@@ -86,11 +86,13 @@ pub trait Settings {
     fn set_list(&mut self, field: Field, items: &[&OsStr]) -> Result<(), Failure>;
 }
 
-/// Configures the interpreter like `python -I` with the bundle as its only
-/// import root, `argv` as `sys.argv`, and the build's interpreter options.
+/// Configures the interpreter like `python -I` with the bundle as its import
+/// root (after `files_dir`, the directory of files placed on disk, if any),
+/// `argv` as `sys.argv`, and the build's interpreter options.
 pub fn configure(
     settings: &mut dyn Settings,
     exe: &Path,
+    files_dir: Option<&Path>,
     argv: &[OsString],
     options: &PythonOptions,
 ) -> Result<(), Failure> {
@@ -131,7 +133,8 @@ pub fn configure(
     for field in [Field::Prefix, Field::BasePrefix, Field::ExecPrefix, Field::BaseExecPrefix] {
         settings.set_str(field, home)?;
     }
-    settings.set_list(Field::ModuleSearchPaths, &[exe])?;
+    let search_path: Vec<&OsStr> = files_dir.map(Path::as_os_str).into_iter().chain([exe]).collect();
+    settings.set_list(Field::ModuleSearchPaths, &search_path)?;
     let argv: Vec<&OsStr> = argv.iter().map(OsString::as_os_str).collect();
     settings.set_list(Field::Argv, &argv)?;
     let warnings: Vec<&OsStr> = options.warnings.iter().map(OsStr::new).collect();
@@ -188,7 +191,7 @@ mod tests {
         let mut recorded = Recorded::default();
         let options = PythonOptions { optimize: 2, hash_seed: Some(0), warnings: vec!["error".into()], ..Default::default() };
         let argv = [OsString::from("./app"), OsString::from("x")];
-        configure(&mut recorded, Path::new("/opt/dist/app"), &argv, &options).unwrap();
+        configure(&mut recorded, Path::new("/opt/dist/app"), Some(Path::new("/cache/x")), &argv, &options).unwrap();
         assert_eq!(recorded.ints["isolated"], 1);
         assert_eq!(recorded.ints["use_environment"], 0);
         assert_eq!(recorded.ints["_init_main"], 0);
@@ -205,7 +208,7 @@ mod tests {
     #[test]
     fn every_field_is_a_pep_741_option_name() {
         let mut recorded = Recorded::default();
-        configure(&mut recorded, Path::new("/a"), &[], &PythonOptions { hash_seed: Some(1), ..Default::default() }).unwrap();
+        configure(&mut recorded, Path::new("/a"), None, &[], &PythonOptions { hash_seed: Some(1), ..Default::default() }).unwrap();
         let used = recorded.ints.keys().chain(recorded.strs.keys()).chain(recorded.lists.keys());
         for name in used {
             assert!(PEP_741_NAMES.contains(name), "{name} is not a PEP 741 option");
