@@ -200,7 +200,7 @@ mod tests {
         assert_eq!(recorded.ints["hash_seed"], 0);
         assert_eq!(recorded.strs["executable"], "/opt/dist/app");
         assert_eq!(recorded.strs["prefix"], "/opt/dist");
-        assert_eq!(recorded.lists["module_search_paths"], ["/opt/dist/app"]);
+        assert_eq!(recorded.lists["module_search_paths"], ["/cache/x", "/opt/dist/app"]);
         assert_eq!(recorded.lists["argv"], ["./app", "x"]);
         assert_eq!(recorded.lists["warnoptions"], ["error"]);
     }
