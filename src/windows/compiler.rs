@@ -13,15 +13,19 @@ pub struct Compiler {
     pub command: PathBuf,
     /// Hex, as `importlib.util.MAGIC_NUMBER.hex()`.
     pub magic: String,
+    /// Its stdlib's sources, which the import analysis reads (the
+    /// embeddable distribution has bytecode only); `None` if it has none.
+    pub stdlib: Option<PathBuf>,
 }
 
-const QUERY: &str = "import sys, importlib.util; print(sys.version_info[0], sys.version_info[1], importlib.util.MAGIC_NUMBER.hex())";
+const QUERY: &str = "import sys, sysconfig, importlib.util; \
+    print(sys.version_info[0], sys.version_info[1], importlib.util.MAGIC_NUMBER.hex(), sysconfig.get_paths()['stdlib'])";
 
 /// Finds the compiler for Python `3.minor` whose magic is `magic`. `given`
 /// is `--python`, or `None` to search.
 pub fn find(given: Option<&Path>, home: Option<&Path>, minor: u32, magic: &str) -> Result<Compiler> {
     if let Some(python) = given {
-        let (version, found) = query(python)?;
+        let (version, found, stdlib) = query(python)?;
         if found != magic {
             bail!(
                 "{} (Python {}.{}) writes bytecode with magic {found}, but the embeddable Python 3.{minor} needs {magic}; \
@@ -31,13 +35,13 @@ pub fn find(given: Option<&Path>, home: Option<&Path>, minor: u32, magic: &str) 
                 version.1
             );
         }
-        return Ok(Compiler { command: python.to_path_buf(), magic: found });
+        return Ok(Compiler { command: python.to_path_buf(), magic: found, stdlib });
     }
     let candidates = candidates(home, minor);
     for candidate in &candidates {
-        if let Ok((_, found)) = query(candidate) {
+        if let Ok((_, found, stdlib)) = query(candidate) {
             if found == magic {
-                return Ok(Compiler { command: candidate.clone(), magic: found });
+                return Ok(Compiler { command: candidate.clone(), magic: found, stdlib });
             }
         }
     }
@@ -70,16 +74,19 @@ fn candidates(home: Option<&Path>, minor: u32) -> Vec<PathBuf> {
     out
 }
 
-/// ((major, minor), magic) of the interpreter at `python`.
-fn query(python: &Path) -> Result<((u32, u32), String)> {
+/// ((major, minor), magic, stdlib sources) of the interpreter at `python`.
+fn query(python: &Path) -> Result<((u32, u32), String, Option<PathBuf>)> {
     let output = Command::new(python)
         .args(["-I", "-S", "-c", QUERY])
         .output()
         .with_context(|| format!("cannot run {}; pass --python PATH to a CPython", python.display()))?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let parts: Vec<&str> = text.split_whitespace().collect();
+    let parts: Vec<&str> = text.trim_end().splitn(4, ' ').collect();
     match (output.status.success(), parts.as_slice()) {
-        (true, [major, minor, magic]) => Ok(((major.parse()?, minor.parse()?), magic.to_string())),
+        (true, [major, minor, magic, stdlib]) => {
+            let stdlib = Some(PathBuf::from(stdlib)).filter(|dir| dir.join("os.py").is_file());
+            Ok(((major.parse()?, minor.parse()?), magic.to_string(), stdlib))
+        }
         _ => bail!("{} did not report its version; pass --python PATH to a CPython", python.display()),
     }
 }

@@ -10,6 +10,7 @@
 mod compiler;
 mod dlls;
 mod home;
+mod stdlib;
 mod system_dlls;
 mod wheels;
 
@@ -29,7 +30,6 @@ use home::Home;
 use pybundle_bootloader::layout;
 use pybundle_bootloader::manifest::{self, Layout, Manifest, Native, NativeKind, PythonInfo};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 /// The stub's Rust target.
@@ -86,7 +86,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let home = home::open(&home_path)?;
     let (_, minor, micro) = home.version;
     progress.step(format_args!("Python 3.{minor}.{micro} for Windows from {}", home_path.display()));
-    let stdlib = stdlib_bytecode(&home)?;
+    let stdlib = stdlib::read(&home)?;
     let given_python = (options.python != Path::new(crate::cli::DEFAULT_PYTHON)).then_some(options.python.as_path());
     let compiler = compiler::find(given_python, Some(home_path.as_path()).filter(|p| p.is_dir()), minor, &stdlib.magic)?;
     progress.step(format_args!("compiling with {}", compiler.command.display()));
@@ -102,16 +102,25 @@ pub fn build(options: &Options) -> Result<Built> {
             progress.warn(format_args!("wheels left out: {}", unpacked.skipped.join(", ")));
         }
     }
-    let analysis = analyze_app(entry.clone(), options, &site, home.version)?;
+    // The stdlib's extension modules, where the analysis can find them.
+    let dlls_dir = workdir.path().join("DLLs");
+    std::fs::create_dir_all(&dlls_dir)?;
+    for (name, data) in home.files.iter().filter(|(name, _)| name.ends_with(".pyd")) {
+        std::fs::write(dlls_dir.join(name), data)?;
+    }
+    let stdlib_dirs: Vec<PathBuf> = compiler.stdlib.iter().cloned().chain([dlls_dir.clone()]).collect();
+    let analysis = analyze_app(entry.clone(), options, &site, &stdlib_dirs, home.version)?;
     let taken: Vec<&str> = analysis.distributions.iter().map(|d| d.name.as_str()).collect();
     progress.step(format_args!("{} modules; distributions the app imports: {}", analysis.modules.len(), list(&taken)));
     let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, workdir.path())?;
+    let from_stdlib = |path: &Path| stdlib_dirs.iter().any(|dir| path.starts_with(dir));
+    let (stdlib_sources, app_sources): (Vec<_>, Vec<_>) = contents.sources.iter().partition(|s| from_stdlib(&s.job.source));
 
-    progress.step(format_args!("compiling {} modules", contents.sources.len()));
-    let jobs: Vec<compile::Job> = contents.sources.iter().map(|s| s.job.clone()).collect();
+    progress.step(format_args!("compiling {} modules", app_sources.len()));
+    let jobs: Vec<compile::Job> = app_sources.iter().map(|s| s.job.clone()).collect();
     let pycs = compile::compile_with(&compiler.command, &compiler.magic, &jobs, python_options.optimize, &BuildCache::user())?;
     let mut plan = Plan::default();
-    for (source, data) in contents.sources.iter().zip(pycs) {
+    for (source, data) in app_sources.iter().zip(pycs) {
         let mut entry = Entry::bytecode(source.name.clone(), data, source.why.clone());
         if entry.name == layout::MAIN_MODULE {
             // The stub reads the entry itself, without inflating it.
@@ -123,7 +132,16 @@ pub fn build(options: &Options) -> Result<Built> {
         plan.push(Entry::directory(directory.clone()));
     }
     let app_names: BTreeSet<String> = plan.entries.iter().map(|e| e.name.clone()).collect();
-    for (name, data) in stdlib.pycs {
+    let mut stdlib_pycs = stdlib.pycs;
+    if compiler.stdlib.is_some() {
+        // Only what the app reaches (a module the host has but Windows
+        // lacks, like posix-only ones, is not in the zip and stays out).
+        let reached: BTreeSet<&str> = stdlib_sources.iter().map(|s| s.name.as_str()).collect();
+        stdlib_pycs.retain(|name, _| reached.contains(name.as_str()));
+    } else {
+        progress.step("the compiling Python has no stdlib sources to analyse; taking the whole stdlib");
+    }
+    for (name, data) in stdlib_pycs {
         if !app_names.contains(&name) {
             plan.push(Entry::bytecode(name, data, "stdlib (embeddable distribution)".into()));
         }
@@ -131,13 +149,24 @@ pub fn build(options: &Options) -> Result<Built> {
 
     progress.step("collecting DLLs and extension modules");
     let mut natives = home_natives(&home);
+    // What is loaded by name or import; the closure adds what they need.
+    let mut wanted: BTreeSet<String> = BTreeSet::from([format!("{}/{}", layout::LIB_DIR, home.dll)]);
     for extension in &contents.extensions {
+        if extension.path.starts_with(&dlls_dir) {
+            wanted.insert(extension.archive_name.clone());
+            continue;
+        }
         let data = std::fs::read(&extension.path).with_context(|| format!("cannot read {}", extension.path.display()))?;
+        wanted.insert(extension.archive_name.clone());
         natives.push(Entry::native(extension.archive_name.clone(), NativeKind::Extension { module: extension.module.clone() }, data, extension.why.clone()));
+    }
+    if compiler.stdlib.is_none() {
+        wanted.extend(natives.iter().map(|e| e.name.clone()));
     }
     for file in &contents.data {
         let data = std::fs::read(&file.path).with_context(|| format!("cannot read {}", file.path.display()))?;
         if file.name.to_ascii_lowercase().ends_with(".dll") {
+            wanted.insert(file.name.clone());
             natives.push(Entry::native(file.name.clone(), NativeKind::Library, data, file.why.clone()));
         } else {
             plan.push(Entry::data(file.name.clone(), data, file.why.clone()));
@@ -150,6 +179,9 @@ pub fn build(options: &Options) -> Result<Built> {
     for line in &closure.unresolved {
         progress.warn(format_args!("{line}, which is neither bundled nor part of Windows; it must be installed where the app runs"));
     }
+    let needed: BTreeSet<String> =
+        wanted.iter().flat_map(|name| closure.needs.get(name).into_iter().flatten().chain([name])).cloned().collect();
+    natives.retain(|e| needed.contains(&e.name));
     for mut entry in load_order(natives, &closure.needs) {
         if options.onefile {
             // Written once into the cache directory, never read in place.
@@ -246,9 +278,9 @@ fn resources(options: &Options, name: &str, exe_name: &str) -> Result<Resources>
 }
 
 /// The app's modules and the distributions it reaches, from the script's
-/// directory, `--paths` and the unpacked wheels. The stdlib is taken whole
-/// from the distribution, so its imports are not followed.
-fn analyze_app(entry: AnalysisEntry, options: &Options, site: &Path, version: (u32, u32, u32)) -> Result<analyze::Analysis> {
+/// directory, `--paths`, the stdlib (the host's sources and the
+/// distribution's `.pyd` files, in `stdlib_dirs`) and the unpacked wheels.
+fn analyze_app(entry: AnalysisEntry, options: &Options, site: &Path, stdlib_dirs: &[PathBuf], version: (u32, u32, u32)) -> Result<analyze::Analysis> {
     let first = match &entry {
         AnalysisEntry::Script(script) => std::fs::canonicalize(script)?.parent().map(Path::to_path_buf).unwrap_or_default(),
         AnalysisEntry::Module(_) => std::env::current_dir().context("the current directory cannot be read")?,
@@ -256,48 +288,23 @@ fn analyze_app(entry: AnalysisEntry, options: &Options, site: &Path, version: (u
     let mut roots = options.hidden_imports.clone();
     roots.extend(options.collect_all.iter().map(|p| format!("{p}.*")));
     roots.extend(options.collect_files.iter().cloned());
+    let search_path = std::iter::once(first)
+        .chain(options.paths.iter().cloned())
+        .chain(stdlib_dirs.iter().cloned())
+        .chain([site.to_path_buf()])
+        .collect();
     let inputs = analyze::Inputs {
         entry,
-        search_path: std::iter::once(first).chain(options.paths.iter().cloned()).chain([site.to_path_buf()]).collect(),
-        stdlib_dirs: Vec::new(),
+        search_path,
+        stdlib_dirs: stdlib_dirs.to_vec(),
         builtin_modules: Vec::new(),
         ext_suffixes: vec![format!(".cp3{}-win_amd64.pyd", version.1), ".pyd".into()],
         roots,
-        startup: Vec::new(),
+        startup: stdlib::STARTUP.iter().map(|m| m.to_string()).collect(),
         excludes: options.exclude_modules.clone(),
         target: analyze::Target { version, platform: "win32".into() },
     };
     analyze::analyze(&inputs)
-}
-
-/// The stdlib's bytecode from python3X.zip, with its magic number (hex).
-struct Stdlib {
-    pycs: Vec<(String, Vec<u8>)>,
-    magic: String,
-}
-
-fn stdlib_bytecode(home: &Home) -> Result<Stdlib> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(&home.files[&home.stdlib_zip]))
-        .with_context(|| format!("{} is not a zip file; the embeddable distribution is damaged", home.stdlib_zip))?;
-    let mut pycs = Vec::new();
-    for i in 0..archive.len() {
-        let mut file = archive.by_index(i)?;
-        let name = file.name()?.to_string();
-        let top = name.split('/').next().unwrap_or_default().trim_end_matches(".pyc");
-        if !name.ends_with(".pyc") || analyze::NEVER.contains(&top) {
-            continue;
-        }
-        let mut data = Vec::with_capacity(file.size() as usize);
-        file.read_to_end(&mut data)?;
-        pycs.push((name, data));
-    }
-    let Some(magic) = pycs.first().and_then(|(_, data)| data.get(..4)).map(hex) else {
-        bail!("{} holds no .pyc files; the embeddable distribution is damaged", home.stdlib_zip);
-    };
-    if let Some((name, _)) = pycs.iter().find(|(_, data)| data.get(..4).map(hex).as_deref() != Some(&magic)) {
-        bail!("{name} in {} has another bytecode magic than the rest; the embeddable distribution is damaged", home.stdlib_zip);
-    }
-    Ok(Stdlib { pycs, magic })
 }
 
 /// The distribution's DLLs (under the library directory) and extension
@@ -332,10 +339,6 @@ fn load_order(natives: Vec<Entry>, needs: &BTreeMap<String, Vec<String>>) -> Vec
     }
     ordered.extend(extensions);
     ordered
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn list<S: AsRef<str>>(items: &[S]) -> String {
