@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Benchmarks the real apps of tests/apps/real/ (FastAPI + uvicorn, click +
+# rich, numpy, cryptography, pydantic + PyYAML, Pillow, requests) bundled
+# onefile from a pip venv, against the venv's python running the same app,
+# in one run: bundle size, build time (second build, warm cache), and
+# start-up (hyperfine medians), or for the server the time from start to the
+# first HTTP response (median of RUNS starts).
+#
+#   bash bench/real_apps.sh            # RUNS=10 by default
+#
+# Uses the tests' venv (target/test-cache/venv-real-<version>) if it is
+# there, else makes one under target/bench/. Measures only, asserts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${RUNS:-10}
+TARGET=${CARGO_TARGET_DIR:-target}
+case "$TARGET" in /*) ;; *) TARGET=$ROOT/$TARGET ;; esac
+work=$TARGET/bench/real
+mkdir -p "$work"
+command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
+
+cargo build --release -q
+PYBUNDLE=$TARGET/release/pybundle
+BASE=/usr/bin/python3.11
+version=$("$BASE" -c 'import platform; print(platform.python_version())')
+VENV=$TARGET/test-cache/venv-real-$version
+if [ ! -f "$VENV/pybundle-packages.txt" ]; then
+    VENV=$work/venv
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$BASE" -m venv "$VENV"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check --only-binary :all: \
+            fastapi uvicorn click rich numpy cryptography certifi pydantic pyyaml pillow requests
+    fi
+fi
+PY=$VENV/bin/python
+APPS=$ROOT/tests/apps/real
+export HOME=$work/home          # the bundles' cache directory goes here
+mkdir -p "$HOME"
+
+# name | script | build options | run arguments (the same as the tests')
+# crypto_app: cryptography's Rust extension imports _cffi_backend from native
+# code, which the analysis cannot see. pydantic_yaml_app: without rich (and
+# what rich reaches), as the tests build it.
+apps=(
+    "cli_app|cli_app.py||table 3"
+    "numpy_app|numpy_app.py||"
+    "crypto_app|crypto_app.py|--hidden-import _cffi_backend|"
+    "pydantic_yaml_app|pydantic_yaml_app.py|--exclude-module rich|"
+    "pillow_app|pillow_app.py||$work/out.png"
+    "requests_app|requests_app.py||"
+    "fastapi_app|fastapi_app.py||"
+)
+
+now() { date +%s.%N; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000000 }'; }
+
+# Median time (ms) from starting a server command (port appended) to its
+# first answer to GET /health, then SIGTERM; RUNS starts after one warm-up.
+first_response_ms() {
+    "$BASE" - "$RUNS" "$@" <<'EOF'
+import socket, statistics, subprocess, sys, time, urllib.request
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+def once():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd + [str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=5).read()
+                return (time.perf_counter() - start) * 1000
+            except OSError:
+                if p.poll() is not None:
+                    sys.exit("server exited early: %r" % cmd)
+                if time.perf_counter() - start > 120:
+                    sys.exit("no answer in 120 s: %r" % cmd)
+                time.sleep(0.002)
+    finally:
+        p.terminate(); p.wait()
+once()
+print("%.1f" % statistics.median(once() for _ in range(runs)))
+EOF
+}
+
+rows=()
+for spec in "${apps[@]}"; do
+    IFS='|' read -r name script opts args <<<"$spec"
+    dist=$work/dist
+    # shellcheck disable=SC2086
+    "$PYBUNDLE" "$APPS/$script" --onefile -q --name "$name" --python "$PY" --distpath "$dist" $opts
+    start=$(now)
+    # shellcheck disable=SC2086
+    "$PYBUNDLE" "$APPS/$script" --onefile -q --name "$name" --python "$PY" --distpath "$dist" $opts
+    build=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+    size=$(stat -c %s "$dist/$name")
+    if [ "$name" = fastapi_app ]; then
+        b_ms=$(first_response_ms "$dist/$name")
+        p_ms=$(first_response_ms "$PY" "$APPS/$script")
+        what="first response"
+    else
+        json=$work/$name.json
+        hyperfine -N -w 2 -r "$RUNS" --export-json "$json" \
+            -n bundle "$dist/$name $args" \
+            -n python "$PY -B $APPS/$script $args" >/dev/null
+        read -r b_ms p_ms < <("$BASE" -c "import json,sys; r={x['command']: x['median'] for x in json.load(open(sys.argv[1]))['results']}; print('%.1f %.1f' % (r['bundle']*1000, r['python']*1000))" "$json")
+        what="start-up"
+    fi
+    ratio=$(awk -v a="$b_ms" -v b="$p_ms" 'BEGIN { printf "%.2f", a / b }')
+    rows+=("$(printf '%-18s %9s %9s %-15s %11s %11s %7s' "$name" "$(mb "$size")" "$build" "$what" "$b_ms" "$p_ms" "$ratio")")
+done
+
+echo
+echo "pybundle $("$PYBUNDLE" --version | awk '{print $2}'), CPython $version, venv $VENV; medians of $RUNS runs"
+"$PY" -m pip list --format=freeze 2>/dev/null |
+    grep -iE '^(fastapi|uvicorn|click|rich|numpy|cryptography|certifi|pydantic|pyyaml|pillow|requests)==' | tr '\n' ' '
+echo
+echo
+printf '%-18s %9s %9s %-15s %11s %11s %7s\n' app "size MB" "build s" measure "bundle ms" "python ms" ratio
+for r in "${rows[@]}"; do echo "$r"; done
