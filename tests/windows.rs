@@ -457,3 +457,26 @@ fn uncaught_exception_prints_a_traceback_and_exits_1() {
     assert!(stderr.starts_with("err\nTraceback (most recent call last):\n  File \"fail.py\", line 4, in <module>\n"), "{stderr}");
     assert!(stderr.ends_with("ValueError: boom\n"), "{stderr}");
 }
+
+#[test]
+fn multiprocessing_spawn_without_freeze_support() {
+    let dist = scratch("multiprocessing");
+    let app = dist.join("mp.py");
+    std::fs::write(
+        &app,
+        "import multiprocessing as mp\n\ndef square(x):\n    return x * x\n\nif __name__ == '__main__':\n    with mp.Pool(2) as pool:\n        print('pool', pool.map(square, range(5)))\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .arg(&app)
+        .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
+        .arg(embed(13))
+        .arg("--distpath")
+        .arg(&dist)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = wine(&dist.join("mp.exe"), &[], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout(&output), "pool [0, 1, 4, 9, 16]\n");
+}

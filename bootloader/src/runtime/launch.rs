@@ -16,7 +16,16 @@ pub enum Launch {
 }
 
 /// The code that a spawned worker runs (the same as `freeze_support()`).
+#[cfg(not(windows))]
 pub const CHILD_SOURCE: &str = "from multiprocessing.spawn import freeze_support\nfreeze_support()\n";
+
+/// On Windows, multiprocessing does not tell the workers of a frozen
+/// program to import its main module, so the worker imports it first, as
+/// `__mp_main__` (as spawn does for plain python), and the app need not
+/// call `freeze_support()`.
+#[cfg(windows)]
+pub const CHILD_SOURCE: &str = "import sys\nfrom multiprocessing.spawn import _fixup_main_from_path, freeze_support\n\
+    _fixup_main_from_path(sys.executable)\nfreeze_support()\n";
 
 /// The code that `multiprocessing` passes with `-c` to its helper processes.
 const HELPER_PREFIXES: &[&str] = &["from multiprocessing.resource_tracker import", "from multiprocessing.forkserver import"];
