@@ -17,6 +17,8 @@ struct Installed {
     record: Vec<String>,
     /// Name and version, read from METADATA when first needed.
     metadata: OnceCell<(String, String)>,
+    /// Normalized names of its unconditional requirements, likewise.
+    requires: OnceCell<HashSet<String>>,
 }
 
 impl Installed {
@@ -57,7 +59,7 @@ impl Sites {
             for path in &record {
                 owners.insert(path.clone(), id);
             }
-            self.installed.push(Installed { site: site.to_path_buf(), dist_info, record, metadata: OnceCell::new() });
+            self.installed.push(Installed { site: site.to_path_buf(), dist_info, record, metadata: OnceCell::new(), requires: OnceCell::new() });
         }
         owners
     }
@@ -119,6 +121,50 @@ impl Sites {
     pub fn name(&self, id: usize) -> &str {
         &self.installed[id].metadata().0
     }
+
+    /// The installed distributions that distribution `id` requires
+    /// (`Requires-Dist` without an `extra` marker; other markers are not
+    /// evaluated, so a requirement for another platform comes too if it is
+    /// installed).
+    pub fn requirements(&self, id: usize) -> Vec<usize> {
+        let wanted = self.installed[id].requires.get_or_init(|| requirement_names(&self.installed[id].dist_info));
+        let site = &self.installed[id].site;
+        (0..self.installed.len())
+            .filter(|&other| other != id && &self.installed[other].site == site)
+            .filter(|&other| wanted.contains(&normalize(&self.installed[other].metadata().0)))
+            .collect()
+    }
+}
+
+/// Normalized names (PEP 503) of a distribution's unconditional
+/// requirements, from its METADATA.
+fn requirement_names(dist_info: &Path) -> HashSet<String> {
+    let Ok(text) = std::fs::read_to_string(dist_info.join("METADATA")) else { return HashSet::new() };
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("Requires-Dist:"))
+        .filter(|requirement| !requirement.contains("extra"))
+        .map(|requirement| {
+            let end = requirement.trim().find(|c: char| !(c.is_alphanumeric() || "-_.".contains(c)));
+            let name = &requirement.trim()[..end.unwrap_or(requirement.trim().len())];
+            normalize(name)
+        })
+        .collect()
+}
+
+/// PEP 503 name normalization: lowercase, runs of `-_.` as one `-`.
+fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if "-_.".contains(c) {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
 }
 
 /// A file under a test package (`tests/` with an `__init__.py` in RECORD).

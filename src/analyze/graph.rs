@@ -216,6 +216,9 @@ impl<'i> Graph<'i> {
             if stdlib && lazy_only(name, &module) {
                 continue;
             }
+            if !stdlib && self.optional_foreign(name, &module, &site) {
+                continue;
+            }
             if !self.include(&module, Via::Import(&site)) {
                 continue;
             }
@@ -429,6 +432,33 @@ impl<'i> Graph<'i> {
         let names = self.sites.module_names(id, |file| self.resolver.extension_stem(file).map(String::from));
         for name in names {
             self.include_quietly(&name, Via::PartOf(id));
+        }
+        // What it requires comes too: native code imports some of it where
+        // no source shows (cryptography's Rust code imports `_cffi_backend`).
+        for required in self.sites.requirements(id) {
+            self.reach(required);
+        }
+    }
+
+    /// Whether an optional or deferred import by a distribution's module
+    /// leads to another distribution that it does not require: such imports
+    /// (`try: import rich`, a plugin imported in a function) are left out,
+    /// or one package would pull in everything installed beside it. The app
+    /// still gets it if it imports it itself.
+    fn optional_foreign(&mut self, importer: &str, module: &str, site: &ImportSite<'_>) -> bool {
+        if !(site.optional || site.deferred) {
+            return false;
+        }
+        let top = module.split('.').next().unwrap_or(module);
+        if self.nodes.contains_key(top) {
+            return false;
+        }
+        let importer_kind = self.nodes[importer].module.kind.clone();
+        let Some(importer_dist) = self.origin(&importer_kind).1 else { return false };
+        let Some(target_kind) = self.resolver.find_top(top) else { return false };
+        match self.origin(&target_kind).1 {
+            Some(target_dist) => target_dist != importer_dist && !self.sites.requirements(importer_dist).contains(&target_dist),
+            None => false,
         }
     }
 
