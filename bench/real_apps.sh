@@ -39,13 +39,12 @@ export HOME=$work/home          # the bundles' cache directory goes here
 mkdir -p "$HOME"
 
 # name | script | build options | run arguments (the same as the tests')
-# crypto_app: cryptography's Rust extension imports _cffi_backend from native
-# code, which the analysis cannot see. pydantic_yaml_app: without rich (and
-# what rich reaches), as the tests build it.
+# pydantic_yaml_app: without rich (and what rich reaches), as the tests
+# build it.
 apps=(
     "cli_app|cli_app.py||table 3"
     "numpy_app|numpy_app.py||"
-    "crypto_app|crypto_app.py|--hidden-import _cffi_backend|"
+    "crypto_app|crypto_app.py||"
     "pydantic_yaml_app|pydantic_yaml_app.py|--exclude-module rich|"
     "pillow_app|pillow_app.py||$work/out.png"
     "requests_app|requests_app.py||"

@@ -31,6 +31,21 @@ pub fn natives(bundle: &Bundle, why: &str) -> Result<PathBuf, Failure> {
     })
 }
 
+/// Makes sure a group of libraries that need each other (a DT_NEEDED
+/// cycle, which libraries in memory cannot resolve) exist under a cache
+/// directory and returns it; they find each other there by RPATH/RUNPATH.
+pub fn library_cycle(bundle: &Bundle, members: &[String]) -> Result<PathBuf, Failure> {
+    let files: Vec<(String, String)> = members.iter().map(|m| (m.clone(), m.clone())).collect();
+    let group = blake3::hash(members.join("\n").as_bytes()).to_hex();
+    materialize(bundle, &format!(".libs-{}", &group[..12]), &files).map_err(|tried| {
+        Failure::new(format!(
+            "cannot load {}: these libraries need each other, which only works from files, and no cache directory is writable ({tried}); set {} to a writable directory",
+            members.join(", "),
+            layout::ENV_CACHE_DIR
+        ))
+    })
+}
+
 /// Makes sure the files the bundle places on disk exist under a cache
 /// directory and returns it.
 pub fn files(bundle: &Bundle) -> Result<PathBuf, Failure> {

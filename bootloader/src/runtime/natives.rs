@@ -111,10 +111,27 @@ impl NativeStore {
             return Ok(*library);
         }
         let libpython = name == self.bundle.manifest().python.libpython;
-        let path = self.path(name)?;
+        let path = match self.cycle_members(name) {
+            Some(members) if !matches!(self.source, Source::Dir(_)) => {
+                cache_dir::library_cycle(self.bundle, &members)?.join(name)
+            }
+            _ => self.path(name)?,
+        };
         let library = loader::open(&path, libpython).map_err(|e| Failure::new(format!("cannot load {name}: {e}")))?;
         self.state.lock().expect("native state").loaded.insert(name.to_string(), library);
         Ok(library)
+    }
+
+    /// The libraries of the dependency cycle `name` is in (itself included),
+    /// or `None` if it is in none: those it needs that need it back.
+    fn cycle_members(&self, name: &str) -> Option<Vec<String>> {
+        let manifest = self.bundle.manifest();
+        let native = manifest.native(name)?;
+        if !native.needs.iter().any(|n| n == name) {
+            return None;
+        }
+        let needs_back = |other: &String| manifest.native(other).is_some_and(|o| o.needs.iter().any(|n| n == name));
+        Some(native.needs.iter().filter(|other| needs_back(other)).cloned().collect())
     }
 
     /// A path the loader can open, making the file exist first if needed.

@@ -1,11 +1,9 @@
-"""Pillow: create, transform and save a PNG at argv[1], then reopen it.
-
-Only PIL.Image and PIL.ImageFilter: PIL.ImageDraw imports PIL.ImageFont,
-whose _imagingft needs libfreetype and libharfbuzz, two libraries that need
-each other (see tests/real_apps.rs)."""
+"""Pillow: create, draw on, transform and save a PNG at argv[1], then reopen
+it. Text drawing goes through _imagingft, whose libfreetype and libharfbuzz
+need each other (a DT_NEEDED cycle)."""
 import sys
 
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 out = sys.argv[1]
 img = Image.new("RGB", (120, 80), (255, 255, 255))
@@ -13,6 +11,9 @@ img.paste((200, 30, 30), (10, 10, 60, 40))
 img.paste((30, 30, 200), (70, 20, 110, 70))
 img = img.rotate(90, expand=True).resize((40, 60), Image.Resampling.BILINEAR)
 img = ImageOps.mirror(img).filter(ImageFilter.SMOOTH).convert("RGBA")
+canvas = Image.new("L", (60, 20), 0)
+ImageDraw.Draw(canvas).text((2, 2), "pybundle", fill=255, font=ImageFont.load_default())
+print("text drawn:", canvas.getbbox() is not None)
 red = img.getchannel("R").point(lambda v: 255 if v > 150 else 0)
 print("red area:", red.getbbox() is not None)
 img.save(out, format="PNG", optimize=True)
