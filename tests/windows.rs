@@ -480,3 +480,28 @@ fn multiprocessing_spawn_without_freeze_support() {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(stdout(&output), "pool [0, 1, 4, 9, 16]\n");
 }
+
+#[test]
+fn added_data_is_on_disk_under_meipass() {
+    let dist = scratch("add-data");
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    std::fs::write(dist.join("assets/greeting.txt"), "hello data").unwrap();
+    let app = dist.join("data_app.py");
+    std::fs::write(&app, "import os, sys\nprint(open(os.path.join(sys._MEIPASS, 'assets', 'greeting.txt')).read())\n").unwrap();
+    for layout in ["--onefile", "--onedir"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+            .arg(&app)
+            .args([layout, "--target", "x86_64-pc-windows", "--python-home"])
+            .arg(embed(13))
+            .arg("--add-data")
+            .arg(format!("{}:assets", dist.join("assets").display()))
+            .arg("--distpath")
+            .arg(dist.join(layout))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let exe = if layout == "--onefile" { dist.join(layout).join("data_app.exe") } else { dist.join(layout).join("data_app/data_app.exe") };
+        let output = wine(&exe, &[], &[("PYBUNDLE_CACHE_DIR", &format!("Z:{}", dist.join("cache").display()).replace('/', "\\"))]);
+        assert_eq!(stdout(&output), "hello data\n", "{layout}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
