@@ -505,3 +505,34 @@ fn added_data_is_on_disk_under_meipass() {
         assert_eq!(stdout(&output), "hello data\n", "{layout}: {}", String::from_utf8_lossy(&output.stderr));
     }
 }
+
+#[test]
+fn exit_codes_match_the_embeddable_python() {
+    let dist = scratch("exit-codes");
+    let home = dist.join("home");
+    let unzip = Command::new("unzip").arg("-q").arg("-j").arg(embed(13)).arg("-d").arg(&home).status().unwrap();
+    assert!(unzip.success());
+    let scripts = [
+        ("interrupt", "raise KeyboardInterrupt\n"),
+        ("big", "import sys\nsys.exit(300)\n"),
+        ("message", "import sys\nsys.exit('bye')\n"),
+        ("none", "import sys\nprint('x')\nsys.exit()\n"),
+    ];
+    for (name, source) in scripts {
+        let app = dist.join(format!("{name}.py"));
+        std::fs::write(&app, source).unwrap();
+        let built = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+            .arg(&app)
+            .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
+            .arg(embed(13))
+            .arg("--distpath")
+            .arg(&dist)
+            .output()
+            .unwrap();
+        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+        let bundle = wine(&dist.join(format!("{name}.exe")), &[], &[]);
+        let python = wine(&home.join("python.exe"), &[app.to_str().unwrap()], &[]);
+        assert_eq!(bundle.status.code(), python.status.code(), "{name}");
+        assert_eq!(stdout(&bundle), stdout(&python), "{name}");
+    }
+}
