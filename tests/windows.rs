@@ -184,6 +184,12 @@ fn onefile_natives_go_to_one_reused_cache_directory() {
     assert_eq!(entries.len(), 1, "one content-addressed directory, no leftovers: {entries:?}");
     assert!(entries[0].join(".pybundle/lib/python313.dll").is_file());
     assert!(entries[0].join(".pybundle/lib/vcruntime140.dll").is_file());
+    // Without PYBUNDLE_CACHE_DIR: %LOCALAPPDATA%\pybundle.
+    let output = wine(&exe, &[], &[]);
+    assert_eq!(output.status.code(), Some(3));
+    let users = wine_prefix().join("drive_c/users");
+    let local = std::fs::read_dir(&users).unwrap().map(|e| e.unwrap().path().join("AppData/Local/pybundle"));
+    assert!(local.into_iter().any(|dir| dir.join(entries[0].file_name().unwrap()).is_dir()), "the same directory name under %LOCALAPPDATA%\\pybundle");
 }
 
 #[test]
