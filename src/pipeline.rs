@@ -7,7 +7,7 @@ use crate::cli::{EntryPoint, Options};
 use crate::collect;
 use crate::compile;
 use crate::contents::{self, Contents};
-use crate::plan::{Compression, Entry, Kind, Plan};
+use crate::plan::{Entry, Kind, Plan};
 use crate::probe::{self, Interpreter};
 use crate::progress::Progress;
 use crate::report::{self, MissingImport};
@@ -72,17 +72,8 @@ pub fn build(options: &Options) -> Result<Built> {
         progress.warn(warning);
     }
     let mut plan = Plan::default();
-    for (source, data) in contents.sources.iter().zip(pycs) {
-        let mut entry = Entry::bytecode(source.name.clone(), data, source.why.clone());
-        if entry.name == layout::MAIN_MODULE {
-            // The stub reads the entry itself, without inflating it.
-            entry.compression = Compression::Stored;
-        }
-        plan.push(entry);
-    }
-    for directory in &contents.directories {
-        plan.push(Entry::directory(directory.clone()));
-    }
+    let compiled = contents.sources.iter().zip(pycs).map(|(s, data)| (s.name.as_str(), s.why.as_str(), data));
+    plan.push_compiled(compiled, &contents.directories);
 
     progress.step(format_args!("collecting native libraries for {} extension modules", contents.extensions.len()));
     let natives = collect::collect(&python, &contents.extensions)?;

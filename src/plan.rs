@@ -82,6 +82,26 @@ impl Plan {
         self.entries.push(entry);
     }
 
+    /// Adds compiled sources (archive name, why, `.pyc` bytes) and the
+    /// directory entries of namespace packages. The entry script is stored
+    /// uncompressed: the stub reads it itself, without inflating it.
+    pub fn push_compiled<'a>(
+        &mut self,
+        compiled: impl Iterator<Item = (&'a str, &'a str, Vec<u8>)>,
+        directories: &[String],
+    ) {
+        for (name, why, data) in compiled {
+            let mut entry = Entry::bytecode(name.to_string(), data, why.to_string());
+            if entry.name == pybundle_bootloader::layout::MAIN_MODULE {
+                entry.compression = Compression::Stored;
+            }
+            self.push(entry);
+        }
+        for directory in directories {
+            self.push(Entry::directory(directory.clone()));
+        }
+    }
+
     pub fn natives(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.is_native())
     }

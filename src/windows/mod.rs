@@ -120,17 +120,8 @@ pub fn build(options: &Options) -> Result<Built> {
     let jobs: Vec<compile::Job> = app_sources.iter().map(|s| s.job.clone()).collect();
     let pycs = compile::compile_with(&compiler.command, &compiler.magic, &jobs, python_options.optimize, &BuildCache::user())?;
     let mut plan = Plan::default();
-    for (source, data) in app_sources.iter().zip(pycs) {
-        let mut entry = Entry::bytecode(source.name.clone(), data, source.why.clone());
-        if entry.name == layout::MAIN_MODULE {
-            // The stub reads the entry itself, without inflating it.
-            entry.compression = Compression::Stored;
-        }
-        plan.push(entry);
-    }
-    for directory in &contents.directories {
-        plan.push(Entry::directory(directory.clone()));
-    }
+    let compiled = app_sources.iter().zip(pycs).map(|(s, data)| (s.name.as_str(), s.why.as_str(), data));
+    plan.push_compiled(compiled, &contents.directories);
     let app_names: BTreeSet<String> = plan.entries.iter().map(|e| e.name.clone()).collect();
     let mut stdlib_pycs = stdlib.pycs;
     if compiler.stdlib.is_some() {
