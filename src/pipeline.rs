@@ -35,13 +35,7 @@ pub fn build(options: &Options) -> Result<Built> {
     }
     let progress = Progress::new(options.quiet);
     let python_options = crate::python_options::parse(&options.python_options, options.hash_seed)?;
-    let entry = match &options.entry {
-        EntryPoint::Script(script) if !script.is_file() => {
-            bail!("script {} not found; pass the path of the app's .py file", script.display())
-        }
-        EntryPoint::Script(script) => AnalysisEntry::Script(script.clone()),
-        EntryPoint::Module(module) => AnalysisEntry::Module(module.clone()),
-    };
+    let entry = analysis_entry(options)?;
     let name = output_name(options)?;
 
     progress.step(format_args!("probing {}", options.python.display()));
@@ -189,6 +183,17 @@ fn push_data(plan: &mut Plan, contents: &Contents, native_sources: &[PathBuf]) -
         plan.push(Entry::data(file.name.clone(), data, file.why.clone()));
     }
     Ok(())
+}
+
+/// The entry as the analysis takes it; a script must exist.
+pub(crate) fn analysis_entry(options: &Options) -> Result<AnalysisEntry> {
+    Ok(match &options.entry {
+        EntryPoint::Script(script) if !script.is_file() => {
+            bail!("script {} not found; pass the path of the app's .py file", script.display())
+        }
+        EntryPoint::Script(script) => AnalysisEntry::Script(script.clone()),
+        EntryPoint::Module(module) => AnalysisEntry::Module(module.clone()),
+    })
 }
 
 fn missing_imports(analysis: &Analysis) -> Vec<MissingImport> {

@@ -4,11 +4,9 @@
 mod support;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 
 use serde_json::Value;
 use support::*;
@@ -214,65 +212,14 @@ fn runs_through_a_symlink() {
     });
 }
 
-/// Starts `cmd` in "sleep" mode and waits for its "ready <pid>" line.
-fn start_sleeper(cmd: &mut Command) -> (Child, u32, mpsc::Receiver<String>) {
-    // SAFETY: signal() is async-signal-safe. A test runner started from a
-    // non-interactive shell in the background may have SIGINT ignored, which
-    // children inherit; python would then not raise KeyboardInterrupt.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            Ok(())
-        });
-    }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the sleeper");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let line = match rx.recv_timeout(HANG_GUARD) {
-        Ok(l) => l,
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("the app never printed 'ready'; stderr:\n{err}");
-        }
-    };
-    let pid: u32 = line
-        .strip_prefix("ready ")
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    (child, pid, rx)
-}
-
-fn finish(mut child: Child, what: &str) -> (std::process::ExitStatus, String) {
-    let status = wait_guarded(&mut child, what);
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    (status, err)
-}
-
+/// Starts `cmd` in "sleep" mode, sends SIGINT once it is ready, and
+/// returns how it ended and its stderr.
 fn interrupt(cmd: &mut Command, what: &str) -> (std::process::ExitStatus, String) {
-    let (child, pid, _rx) = start_sleeper(cmd);
-    assert_eq!(pid, child.id(), "{what}: os.getpid() is not the started process");
-    // SAFETY: plain kill(2) on our own child.
-    let r = unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    assert_eq!(r, 0, "kill failed");
-    finish(child, what)
+    let running = proc::start_until_ready(cmd);
+    assert_eq!(running.pid, running.child.id(), "{what}: os.getpid() is not the started process");
+    running.signal(libc::SIGINT);
+    let out = running.finish();
+    (out.status, out.stderr)
 }
 
 #[test]
@@ -317,10 +264,11 @@ fn children_of(pid: u32) -> Vec<u32> {
 fn one_process() {
     for_each_python(|py| {
         let b = bundle(py);
-        let (mut child, pid, _rx) = start_sleeper(bundle_command(&b.exe).arg("sleep"));
+        let mut running = proc::start_until_ready(bundle_command(&b.exe).arg("sleep"));
+        let pid = running.pid;
         let check = || -> Result<(), String> {
-            if pid != child.id() {
-                return Err(format!("the app runs as pid {pid}, not the started process {}", child.id()));
+            if pid != running.child.id() {
+                return Err(format!("the app runs as pid {pid}, not the started process {}", running.child.id()));
             }
             let exe = fs::read_link(format!("/proc/{pid}/exe")).map_err(|e| e.to_string())?;
             if exe != canonical(&b.exe) {
@@ -333,8 +281,8 @@ fn one_process() {
             Ok(())
         };
         let result = check();
-        let _ = child.kill();
-        let _ = child.wait();
+        let _ = running.child.kill();
+        let _ = running.child.wait();
         if let Err(e) = result {
             panic!("{e}");
         }

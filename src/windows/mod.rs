@@ -16,7 +16,7 @@ mod wheels;
 
 use crate::analyze::{self, Entry as AnalysisEntry};
 use crate::build_cache::BuildCache;
-use crate::cli::{EntryPoint, Options};
+use crate::cli::Options;
 use crate::compile;
 use crate::contents;
 use crate::pe::{self, Resources, Subsystem, VersionInfo};
@@ -71,13 +71,7 @@ pub fn is_target(options: &Options) -> Result<bool> {
 pub fn build(options: &Options) -> Result<Built> {
     let progress = Progress::new(options.quiet);
     let python_options = crate::python_options::parse(&options.python_options, options.hash_seed)?;
-    let entry = match &options.entry {
-        EntryPoint::Script(script) if !script.is_file() => {
-            bail!("script {} not found; pass the path of the app's .py file", script.display())
-        }
-        EntryPoint::Script(script) => AnalysisEntry::Script(script.clone()),
-        EntryPoint::Module(module) => AnalysisEntry::Module(module.clone()),
-    };
+    let entry = pipeline::analysis_entry(options)?;
     let name = pipeline::output_name(options)?;
     let exe_name = if name.to_ascii_lowercase().ends_with(".exe") { name.clone() } else { format!("{name}.exe") };
     let dir_name = exe_name[..exe_name.len() - 4].to_string();

@@ -277,38 +277,7 @@ const WIN_V3_8: ConfigLayout = ConfigLayout {
     safe_path: None,
 };
 
-const WIN_V3_9: ConfigLayout = ConfigLayout {
-    faulthandler: 28,
-    size: 392,
-    isolated: 4,
-    use_environment: 8,
-    dev_mode: 12,
-    use_hash_seed: 20,
-    hash_seed: 24,
-    xoptions: 112,
-    warnoptions: 128,
-    optimization_level: 160,
-    buffered_stdio: 188,
-    install_signal_handlers: 16,
-    parse_argv: 80,
-    argv: 88,
-    program_name: 104,
-    site_import: 144,
-    write_bytecode: 168,
-    user_site_directory: 180,
-    configure_c_stdio: 184,
-    pathconfig_warnings: 224,
-    module_search_paths_set: 248,
-    module_search_paths: 256,
-    executable: 272,
-    base_executable: 280,
-    prefix: 288,
-    base_prefix: 296,
-    exec_prefix: 304,
-    base_exec_prefix: 312,
-    init_main: 364,
-    safe_path: None,
-};
+const WIN_V3_9: ConfigLayout = ConfigLayout { size: 392, init_main: 364, ..WIN_V3_8 };
 
 const WIN_V3_10: ConfigLayout = ConfigLayout {
     faulthandler: 28,
