@@ -7,7 +7,7 @@ use crate::cli::{EntryPoint, Options};
 use crate::collect;
 use crate::compile;
 use crate::contents::{self, Contents};
-use crate::plan::{Entry, Kind, Plan};
+use crate::plan::{Entry, Plan};
 use crate::probe::{self, Interpreter};
 use crate::progress::Progress;
 use crate::report::{self, MissingImport};
@@ -15,7 +15,7 @@ use crate::stubs;
 use crate::write;
 use anyhow::{bail, Context, Result};
 use pybundle_bootloader::layout;
-use pybundle_bootloader::manifest::{self, Layout, Manifest, Native, NativeKind, PythonInfo};
+use pybundle_bootloader::manifest::{self, Layout, Manifest, PythonInfo};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -86,23 +86,9 @@ pub fn build(options: &Options) -> Result<Built> {
         entry: layout::MAIN_MODULE.to_string(),
         layout,
         glibc_floor: glibc_floor.map(|(major, minor)| format!("{major}.{minor}")),
-        natives: plan
-            .natives()
-            .map(|e| Native {
-                name: e.name.clone(),
-                kind: match &e.kind {
-                    Kind::Native(kind) => kind.clone(),
-                    _ => NativeKind::Library,
-                },
-                needs: needs.get(&e.name).cloned().unwrap_or_default(),
-            })
-            .collect(),
-        files: plan
-            .entries
-            .iter()
-            .filter_map(|e| e.name.strip_prefix(&format!("{}/", layout::FILES_DIR)).map(String::from))
-            .collect(),
-        hashes: plan.entries.iter().map(|e| (e.name.clone(), e.hash())).collect(),
+        natives: plan.manifest_natives(&needs),
+        files: plan.files_on_disk(),
+        hashes: plan.hashes(),
         options: python_options,
     };
 

@@ -1,7 +1,9 @@
 //! The build plan: every entry of the bundle with its archive name, kind,
 //! content and compression. Later stages only read and extend it.
 
-use pybundle_bootloader::manifest::NativeKind;
+use pybundle_bootloader::layout;
+use pybundle_bootloader::manifest::{Native, NativeKind};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -92,7 +94,7 @@ impl Plan {
     ) {
         for (name, why, data) in compiled {
             let mut entry = Entry::bytecode(name.to_string(), data, why.to_string());
-            if entry.name == pybundle_bootloader::layout::MAIN_MODULE {
+            if entry.name == layout::MAIN_MODULE {
                 entry.compression = Compression::Stored;
             }
             self.push(entry);
@@ -100,6 +102,33 @@ impl Plan {
         for directory in directories {
             self.push(Entry::directory(directory.clone()));
         }
+    }
+
+    /// The manifest's list of natives, in load order, each with the
+    /// libraries it needs (by archive name, from `needs`).
+    pub fn manifest_natives(&self, needs: &BTreeMap<String, Vec<String>>) -> Vec<Native> {
+        self.natives()
+            .map(|e| Native {
+                name: e.name.clone(),
+                kind: match &e.kind {
+                    Kind::Native(kind) => kind.clone(),
+                    _ => NativeKind::Library,
+                },
+                needs: needs.get(&e.name).cloned().unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// The files placed on disk at run time, by their path below
+    /// [`layout::FILES_DIR`].
+    pub fn files_on_disk(&self) -> Vec<String> {
+        let prefix = format!("{}/", layout::FILES_DIR);
+        self.entries.iter().filter_map(|e| e.name.strip_prefix(&prefix).map(String::from)).collect()
+    }
+
+    /// The content hash of every entry, by archive name.
+    pub fn hashes(&self) -> BTreeMap<String, String> {
+        self.entries.iter().map(|e| (e.name.clone(), e.hash())).collect()
     }
 
     pub fn natives(&self) -> impl Iterator<Item = &Entry> {

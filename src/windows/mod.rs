@@ -28,7 +28,7 @@ use crate::write;
 use anyhow::{bail, Context, Result};
 use home::Home;
 use pybundle_bootloader::layout;
-use pybundle_bootloader::manifest::{self, Layout, Manifest, Native, NativeKind, PythonInfo};
+use pybundle_bootloader::manifest::{self, Layout, Manifest, NativeKind, PythonInfo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -181,23 +181,9 @@ pub fn build(options: &Options) -> Result<Built> {
         entry: layout::MAIN_MODULE.to_string(),
         layout: if options.onefile { Layout::Onefile } else { Layout::Onedir },
         glibc_floor: None,
-        natives: plan
-            .natives()
-            .map(|e| Native {
-                name: e.name.clone(),
-                kind: match &e.kind {
-                    crate::plan::Kind::Native(kind) => kind.clone(),
-                    _ => NativeKind::Library,
-                },
-                needs: closure.needs.get(&e.name).cloned().unwrap_or_default(),
-            })
-            .collect(),
-        files: plan
-            .entries
-            .iter()
-            .filter_map(|e| e.name.strip_prefix(&format!("{}/", layout::FILES_DIR)).map(String::from))
-            .collect(),
-        hashes: plan.entries.iter().map(|e| (e.name.clone(), e.hash())).collect(),
+        natives: plan.manifest_natives(&closure.needs),
+        files: plan.files_on_disk(),
+        hashes: plan.hashes(),
         options: python_options,
     };
 
