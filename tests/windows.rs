@@ -43,7 +43,8 @@ fn embed(minor: u32) -> PathBuf {
     zip
 }
 
-/// Runs pybundle for Windows; panics with its output if it fails.
+/// Runs pybundle for Windows on `app` (relative to tests/apps, or absolute);
+/// panics with its output if it fails. Returns the `.exe`.
 fn build(app: &str, minor: u32, onefile: bool, dist: &Path, extra: &[&str]) -> PathBuf {
     let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
         .arg(root().join(app))
@@ -450,16 +451,8 @@ fn uncaught_exception_prints_a_traceback_and_exits_1() {
     let dist = scratch("traceback");
     let app = dist.join("fail.py");
     std::fs::write(&app, "import sys\nprint('out')\nprint('err', file=sys.stderr)\nraise ValueError('boom')\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-        .arg(&app)
-        .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
-        .arg(embed(13))
-        .arg("--distpath")
-        .arg(&dist)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let output = wine(&dist.join("fail.exe"), &[], &[]);
+    let exe = build(app.to_str().unwrap(), 13, true, &dist, &[]);
+    let output = wine(&exe, &[], &[]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "out\n");
     let stderr = String::from_utf8_lossy(&output.stderr).replace("\r\n", "\n");
@@ -476,16 +469,8 @@ fn multiprocessing_spawn_without_freeze_support() {
         "import multiprocessing as mp\n\ndef square(x):\n    return x * x\n\nif __name__ == '__main__':\n    with mp.Pool(2) as pool:\n        print('pool', pool.map(square, range(5)))\n",
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-        .arg(&app)
-        .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
-        .arg(embed(13))
-        .arg("--distpath")
-        .arg(&dist)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let output = wine(&dist.join("mp.exe"), &[], &[]);
+    let exe = build(app.to_str().unwrap(), 13, true, &dist, &[]);
+    let output = wine(&exe, &[], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(stdout(&output), "pool [0, 1, 4, 9, 16]\n");
 }
@@ -498,18 +483,8 @@ fn added_data_is_on_disk_under_meipass() {
     let app = dist.join("data_app.py");
     std::fs::write(&app, "import os, sys\nprint(open(os.path.join(sys._MEIPASS, 'assets', 'greeting.txt')).read())\n").unwrap();
     for layout in ["--onefile", "--onedir"] {
-        let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-            .arg(&app)
-            .args([layout, "--target", "x86_64-pc-windows", "--python-home"])
-            .arg(embed(13))
-            .arg("--add-data")
-            .arg(format!("{}:assets", dist.join("assets").display()))
-            .arg("--distpath")
-            .arg(dist.join(layout))
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let exe = if layout == "--onefile" { dist.join(layout).join("data_app.exe") } else { dist.join(layout).join("data_app/data_app.exe") };
+        let data = format!("{}:assets", dist.join("assets").display());
+        let exe = build(app.to_str().unwrap(), 13, layout == "--onefile", &dist.join(layout), &["--add-data", &data]);
         let output = wine(&exe, &[], &[("PYBUNDLE_CACHE_DIR", &format!("Z:{}", dist.join("cache").display()).replace('/', "\\"))]);
         assert_eq!(stdout(&output), "hello data\n", "{layout}: {}", String::from_utf8_lossy(&output.stderr));
     }
@@ -530,16 +505,8 @@ fn exit_codes_match_the_embeddable_python() {
     for (name, source) in scripts {
         let app = dist.join(format!("{name}.py"));
         std::fs::write(&app, source).unwrap();
-        let built = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-            .arg(&app)
-            .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
-            .arg(embed(13))
-            .arg("--distpath")
-            .arg(&dist)
-            .output()
-            .unwrap();
-        assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-        let bundle = wine(&dist.join(format!("{name}.exe")), &[], &[]);
+        let exe = build(app.to_str().unwrap(), 13, true, &dist, &[]);
+        let bundle = wine(&exe, &[], &[]);
         let python = wine(&home.join("python.exe"), &[app.to_str().unwrap()], &[]);
         assert_eq!(bundle.status.code(), python.status.code(), "{name}");
         assert_eq!(stdout(&bundle), stdout(&python), "{name}");
@@ -557,17 +524,7 @@ fn binary_wheels_run() {
         "import markupsafe, yaml\nfrom markupsafe import _speedups\nprint(markupsafe.escape('<b>'), _speedups.__file__.endswith('.pyd'))\nprint(yaml.__with_libyaml__, yaml.dump({'a': 1}, Dumper=yaml.CDumper).strip())\n",
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_pybundle"))
-        .arg(&app)
-        .args(["--onefile", "--target", "x86_64-pc-windows", "--python-home"])
-        .arg(embed(13))
-        .arg("--wheels")
-        .arg(&wheels)
-        .arg("--distpath")
-        .arg(&dist)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let output = wine(&dist.join("wheel_app.exe"), &[], &[]);
+    let exe = build(app.to_str().unwrap(), 13, true, &dist, &["--wheels", wheels.to_str().unwrap()]);
+    let output = wine(&exe, &[], &[]);
     assert_eq!(stdout(&output), "&lt;b&gt; True\nTrue a: 1\n", "{}", String::from_utf8_lossy(&output.stderr));
 }
