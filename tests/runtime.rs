@@ -588,13 +588,7 @@ fn python_option_errors() {
     for (opt, needle) in [("-Z", "-Z"), ("-m", "-m"), ("-X", "-X"), ("-W", "-W"), ("--verbose", "--verbose")] {
         let tmp = tempdir();
         let dist = tmp.path().join("dist");
-        let out = run(pybundle()
-            .arg(App::Hello.script())
-            .args(["--onefile", "-q", "--python"])
-            .arg(&first_python().path)
-            .arg("--distpath")
-            .arg(&dist)
-            .arg(format!("--python-option={opt}")));
+        let out = build_hello_with(&dist, &format!("--python-option={opt}"));
         assert_one_error_line(&out, &[needle]);
         assert_nothing_created(&dist);
     }
@@ -728,15 +722,21 @@ fn glibc_floor_low_or_malformed() {
     for bad in ["2", "two.36", "", "-1.0"] {
         let tmp = tempdir();
         let dist = tmp.path().join("dist");
-        let out = run(pybundle()
-            .arg(App::Hello.script())
-            .args(["--onefile", "-q", "--python"])
-            .arg(&first_python().path)
-            .arg("--distpath")
-            .arg(&dist)
-            .arg(format!("--glibc-floor={bad}")));
+        let out = build_hello_with(&dist, &format!("--glibc-floor={bad}"));
         assert_clean_failure(&out);
         assert!(out.stderr.contains("glibc-floor"), "{out}");
         assert_nothing_created(&dist);
     }
+}
+
+/// Builds hello world onefile into `dist` with one extra option; for the
+/// option errors.
+fn build_hello_with(dist: &Path, option: &str) -> Out {
+    run(pybundle()
+        .arg(App::Hello.script())
+        .args(["--onefile", "-q", "--python"])
+        .arg(&first_python().path)
+        .arg("--distpath")
+        .arg(dist)
+        .arg(option))
 }
