@@ -73,6 +73,10 @@ fn wine_prefix() -> &'static Path {
         let prefix = test_cache().join("wineprefix");
         let status = wine_command(&prefix, Path::new("cmd"), &["/c", "exit"]).status().expect("wine runs (install wine64)");
         assert!(status.success(), "wine could not set up {}", prefix.display());
+        // Wait until the new prefix's set-up (wineboot and its helpers) has
+        // finished: wine programs started meanwhile may run without output.
+        let settled = Command::new("wineserver").arg("-w").env("WINEPREFIX", &prefix).status();
+        assert!(settled.is_ok_and(|s| s.success()), "wineserver -w failed for {}", prefix.display());
         prefix
     })
 }
@@ -526,5 +530,5 @@ fn binary_wheels_run() {
     .unwrap();
     let exe = build(app.to_str().unwrap(), 13, true, &dist, &["--wheels", wheels.to_str().unwrap()]);
     let output = wine(&exe, &[], &[]);
-    assert_eq!(stdout(&output), "&lt;b&gt; True\nTrue a: 1\n", "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout(&output), "&lt;b&gt; True\nTrue a: 1\n", "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
 }
