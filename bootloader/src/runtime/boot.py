@@ -1,38 +1,291 @@
-# Start-up code of a pybundle bundle. It runs once the interpreter's core is
-# up (built-in and frozen modules only) and before anything is imported from
-# the archive. The stub binds `extension_modules` (the names of the bundled
-# extension modules), `load_extension(name)`, which makes one loadable and
-# returns its path, and `files_dir`: the directory of the files the bundle
-# places on disk, or None.
+# The import protocol's Python side of a pybundle bundle. It runs once the
+# interpreter is initialized, before the application. The stub binds:
+#   _find(name)        None or [kind, archive name(, loadable path)]:
+#                      1 module, 2 package, 3 namespace, 4 extension
+#   _code(archive)     the code object of a bundled .pyc (hash-checked)
+#   _read(archive)     the bytes of a bundled file (hash-checked), or None
+#   _kind(archive)     0 absent, 1 file, 2 directory
+#   _children(archive) the names in a directory ("/" ends a directory's)
+#   bundle_path, data_dir, files_dir (or None), run_app
+# Module paths are the bundle's own path joined with archive names
+# (/opt/app/json/__init__.pyc), as python reports an installation's.
 import sys
 import _imp
+import _io
+import os
 from _frozen_importlib import ModuleSpec
+from _frozen_importlib_external import ExtensionFileLoader, PathFinder
+
+MODULE, PACKAGE, NAMESPACE, EXTENSION = 1, 2, 3, 4
 
 
-class BundledExtensionFinder:
-    """Imports the bundle's extension modules from their native files."""
+def _to_path(archive):
+    return os.path.join(bundle_path, *archive.split("/")) if archive else bundle_path
 
-    def __init__(self, names, load):
-        self._names = frozenset(names)
-        self._load = load
+
+def _to_archive(path):
+    """The archive name of a path inside the bundle, or None."""
+    if path == bundle_path:
+        return ""
+    if path.startswith(bundle_path + os.sep):
+        return path[len(bundle_path) + 1:].replace(os.sep, "/")
+    return None
+
+
+class BundleFiles:
+    """A file or directory of the bundle, as importlib.resources'
+    Traversable (read-only)."""
+
+    def __init__(self, archive):
+        self._archive = archive
+
+    @property
+    def name(self):
+        return self._archive.rpartition("/")[2]
+
+    def __str__(self):
+        return _to_path(self._archive)
+
+    def __repr__(self):
+        return "BundleFiles(%r)" % str(self)
+
+    def __eq__(self, other):
+        return isinstance(other, BundleFiles) and other._archive == self._archive
+
+    def __hash__(self):
+        return hash(self._archive)
+
+    def is_dir(self):
+        return _kind(self._archive) == 2
+
+    def is_file(self):
+        return _kind(self._archive) == 1
+
+    def exists(self):
+        return _kind(self._archive) != 0
+
+    def iterdir(self):
+        for child in _children(self._archive):
+            yield self.joinpath(child.rstrip("/"))
+
+    def joinpath(self, *parts):
+        names = [n for part in parts for n in str(part).replace(os.sep, "/").split("/") if n and n != "."]
+        archive = "/".join(([self._archive] if self._archive else []) + names)
+        return BundleFiles(archive)
+
+    __truediv__ = joinpath
+
+    def read_bytes(self):
+        data = _read(self._archive)
+        if data is None:
+            raise FileNotFoundError(2, "No such file in the bundle", str(self))
+        return data
+
+    def read_text(self, encoding=None, errors=None):
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+    def open(self, mode="r", *args, **kwargs):
+        if set(mode) - set("rbt"):
+            raise OSError(30, "Read-only file system", str(self))
+        stream = _io.BytesIO(self.read_bytes())
+        return stream if "b" in mode else _io.TextIOWrapper(stream, *args, **kwargs)
+
+
+class BundleResources:
+    """A package's resources: `files()` (3.9+) and the older
+    ResourceReader methods (3.8)."""
+
+    def __init__(self, archive_dir):
+        self._dir = BundleFiles(archive_dir)
+
+    def files(self):
+        return self._dir
+
+    def open_resource(self, resource):
+        return self._dir.joinpath(resource).open("rb")
+
+    def resource_path(self, resource):
+        raise FileNotFoundError(resource)
+
+    def is_resource(self, name):
+        return self._dir.joinpath(name).is_file()
+
+    def contents(self):
+        return iter([child.rstrip("/") for child in _children(self._dir._archive)])
+
+
+class BundleImporter:
+    """Finds and loads the bundle's modules (meta path finder and loader)."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname not in self._names:
+        found = _find(fullname)
+        if found is None:
             return None
-        spec = ModuleSpec(fullname, self, origin=self._load(fullname))
+        kind, archive = found[0], found[1]
+        if kind == EXTENSION:
+            spec = ModuleSpec(fullname, BundledExtensionLoader(fullname, found[2]), origin=found[2])
+            spec.has_location = True
+            return spec
+        if kind == NAMESPACE:
+            spec = ModuleSpec(fullname, self, is_package=True)
+            spec.submodule_search_locations = [_to_path(archive)]
+            on_disk = os.path.join(files_dir, *fullname.split(".")) if files_dir else None
+            if on_disk and os.path.isdir(on_disk):
+                # Portions of the namespace placed on disk.
+                spec.submodule_search_locations.append(on_disk)
+            return spec
+        origin = bundle_path if fullname == "__main__" else _to_path(archive)
+        spec = ModuleSpec(fullname, self, origin=origin, loader_state=archive, is_package=kind == PACKAGE)
         spec.has_location = True
+        if kind == PACKAGE:
+            spec.submodule_search_locations = [os.path.dirname(origin)]
         return spec
 
     def create_module(self, spec):
-        return _imp.create_dynamic(spec)
+        return None
 
     def exec_module(self, module):
-        _imp.exec_dynamic(module)
+        code = self.get_code(module.__spec__.name)
+        if code is not None:
+            exec(code, module.__dict__)
+
+    def _found(self, fullname):
+        found = _find(fullname)
+        if found is None:
+            raise ImportError("no module named %r in the bundle" % fullname, name=fullname)
+        return found
+
+    def get_code(self, fullname):
+        kind, archive = self._found(fullname)[:2]
+        if kind not in (MODULE, PACKAGE):
+            return None
+        code = _code(archive)
+        _imp._fix_co_filename(code, self.get_filename(fullname))
+        return code
+
+    def get_source(self, fullname):
+        self._found(fullname)
+        return None
+
+    def is_package(self, fullname):
+        return self._found(fullname)[0] in (PACKAGE, NAMESPACE)
+
+    def get_filename(self, fullname):
+        kind, archive = self._found(fullname)[:2]
+        return bundle_path if fullname == "__main__" else _to_path(archive)
+
+    def get_data(self, path):
+        archive = _to_archive(path)
+        if archive is None:
+            with _io.open(path, "rb") as file:
+                return file.read()
+        return BundleFiles(archive).read_bytes()
+
+    def get_resource_reader(self, fullname):
+        kind, archive = self._found(fullname)[:2]
+        if kind == PACKAGE:
+            return BundleResources(archive.rpartition("/")[0])
+        if kind == NAMESPACE:
+            return BundleResources(archive)
+        return None
+
+    def iter_modules(self, prefix=""):
+        return _iter_modules("", prefix)
+
+    def invalidate_caches(self):
+        pass
 
 
-sys.meta_path.append(BundledExtensionFinder(extension_modules, load_extension))
+class BundledExtensionLoader(ExtensionFileLoader):
+    """Loads an extension module from its loadable file (a memory file or
+    the cache), then reports its place in the bundle as `__file__`."""
+
+    def exec_module(self, module):
+        super().exec_module(module)
+        found = _find(module.__spec__.name)
+        if found is not None:
+            module.__file__ = _to_path(found[1])
+
+
+class BundlePathFinder:
+    """The path entry finder for a directory of the bundle (`sys.path`'s
+    entry for the bundle, and package `__path__`s): pkgutil and runpy go
+    through it."""
+
+    def __init__(self, archive_dir):
+        self._dir = archive_dir
+
+    def find_spec(self, fullname, target=None):
+        parent = fullname.rpartition(".")[0].replace(".", "/")
+        if parent != self._dir:
+            return None
+        return IMPORTER.find_spec(fullname)
+
+    def iter_modules(self, prefix=""):
+        return _iter_modules(self._dir, prefix)
+
+    def invalidate_caches(self):
+        pass
+
+
+def _iter_modules(archive_dir, prefix):
+    """(name, is_package) of the modules in a directory, as pkgutil lists
+    them."""
+    seen = set()
+    for child in _children(archive_dir):
+        if child.endswith("/"):
+            name, is_package = child[:-1], True
+            if _kind((archive_dir + "/" if archive_dir else "") + name + "/__init__.pyc") != 1:
+                continue
+        else:
+            name, is_package = child.partition(".")[0], False
+            if name == "__init__" or not child.endswith((".pyc",) + tuple(_imp.extension_suffixes())):
+                continue
+        if name not in seen:
+            seen.add(name)
+            yield prefix + name, is_package
+
+
+def _bundle_path_hook(path):
+    archive = _to_archive(path)
+    if archive is None or _kind(archive) != 2:
+        raise ImportError("not a directory of the bundle", path=path)
+    return BundlePathFinder(archive)
+
+
+def _rehome_startup_modules():
+    """Modules imported while Python initialized (frozen, by the stub or by
+    CPython) get the paths and loader python gives an installation's."""
+    for name, module in list(sys.modules.items()):
+        spec = getattr(module, "__spec__", None)
+        if spec is None or spec.origin != "frozen" or name == "__main__":
+            continue
+        own = IMPORTER.find_spec(name)
+        if own is not None and own.loader is IMPORTER:
+            module.__spec__ = own
+            module.__loader__ = IMPORTER
+            module.__file__ = own.origin
+            if own.submodule_search_locations is not None:
+                module.__path__ = own.submodule_search_locations
+        elif not hasattr(module, "__file__"):
+            parts = name.split(".")
+            tail = os.path.join(*parts, "__init__.py") if hasattr(module, "__path__") else os.path.join(*parts) + ".py"
+            module.__file__ = os.path.join(bundle_path, tail)
+
+
+IMPORTER = BundleImporter()
+# After the built-in and frozen importers, before the path finder.
+sys.meta_path.insert(sys.meta_path.index(PathFinder) if PathFinder in sys.meta_path else len(sys.meta_path), IMPORTER)
+sys.path_hooks.insert(0, _bundle_path_hook)
+sys.path_importer_cache.clear()
+sys.path[:] = ([files_dir] if files_dir else []) + [bundle_path]
 sys.frozen = True
-if files_dir is not None:
-    # The stub put it first on sys.path: packages that open their own
-    # files by path are imported from there.
-    sys._MEIPASS = files_dir
+sys._MEIPASS = data_dir
+sys._stdlib_dir = bundle_path
+_rehome_startup_modules()
+
+if run_app:
+    _main = sys.modules["__main__"]
+    _main.__file__ = bundle_path
+    _main.__loader__ = IMPORTER
+    main_code = IMPORTER.get_code("__main__")

@@ -8,6 +8,7 @@ mod bundle;
 mod cache_dir;
 mod failure;
 mod launch;
+mod module_index;
 mod natives;
 mod python;
 

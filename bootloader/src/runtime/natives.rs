@@ -81,10 +81,6 @@ impl NativeStore {
         self.path(&native.name).map(Some)
     }
 
-    pub fn bundle_path(&self) -> &Path {
-        self.bundle.path()
-    }
-
     /// The directory that holds the files the bundle places on disk
     /// (`sys._MEIPASS`), or `None` if it has none.
     pub fn files_dir(&self) -> Result<Option<PathBuf>, Failure> {
@@ -98,12 +94,9 @@ impl NativeStore {
         }
     }
 
-    /// The names of the bundled extension modules.
-    pub fn extension_modules(&self) -> impl Iterator<Item = &str> {
-        self.bundle.manifest().natives.iter().filter_map(|n| match &n.kind {
-            NativeKind::Extension { module } => Some(module.as_str()),
-            NativeKind::Library => None,
-        })
+    /// The onedir layout's `_internal` directory, if this is one.
+    pub fn internal_dir(&self) -> Option<PathBuf> {
+        (self.bundle.manifest().layout == Layout::Onedir).then(|| internal_dir(self.bundle))
     }
 
     fn load_library(&self, name: &str) -> Result<Library, Failure> {

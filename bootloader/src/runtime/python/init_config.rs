@@ -42,7 +42,7 @@ impl InitConfig {
         Ok(init)
     }
 
-    /// Initializes the interpreter's core; exits as python would if asked to.
+    /// Initializes the interpreter; exits as python would if asked to.
     pub fn initialize(self) -> Result<(), Failure> {
         if unsafe { (self.api.Py_InitializeFromInitConfig)(self.config) } < 0 {
             let mut code = 0;

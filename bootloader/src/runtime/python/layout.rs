@@ -40,7 +40,6 @@ pub struct ConfigLayout {
     pub base_prefix: usize,
     pub exec_prefix: usize,
     pub base_exec_prefix: usize,
-    pub init_main: usize,
     /// `safe_path` exists from 3.11 on.
     pub safe_path: Option<usize>,
 }
@@ -121,11 +120,10 @@ const V3_8: ConfigLayout = ConfigLayout {
     base_prefix: 296,
     exec_prefix: 304,
     base_exec_prefix: 312,
-    init_main: 356,
     safe_path: None,
 };
 
-const V3_9: ConfigLayout = ConfigLayout { size: 392, init_main: 364, ..V3_8 };
+const V3_9: ConfigLayout = ConfigLayout { size: 392, ..V3_8 };
 
 const V3_10: ConfigLayout = ConfigLayout {
     faulthandler: 32,
@@ -156,7 +154,6 @@ const V3_10: ConfigLayout = ConfigLayout {
     base_prefix: 320,
     exec_prefix: 328,
     base_exec_prefix: 336,
-    init_main: 380,
     safe_path: None,
 };
 
@@ -189,7 +186,6 @@ const V3_11: ConfigLayout = ConfigLayout {
     base_prefix: 352,
     exec_prefix: 360,
     base_exec_prefix: 368,
-    init_main: 412,
     safe_path: Some(252),
 };
 
@@ -222,7 +218,6 @@ const V3_12: ConfigLayout = ConfigLayout {
     base_prefix: 360,
     exec_prefix: 368,
     base_exec_prefix: 376,
-    init_main: 420,
     safe_path: Some(260),
 };
 
@@ -238,7 +233,6 @@ const V3_13: ConfigLayout = ConfigLayout {
     base_prefix: 368,
     exec_prefix: 376,
     base_exec_prefix: 384,
-    init_main: 436,
     ..V3_12
 };
 
@@ -273,11 +267,10 @@ const WIN_V3_8: ConfigLayout = ConfigLayout {
     base_prefix: 296,
     exec_prefix: 304,
     base_exec_prefix: 312,
-    init_main: 356,
     safe_path: None,
 };
 
-const WIN_V3_9: ConfigLayout = ConfigLayout { size: 392, init_main: 364, ..WIN_V3_8 };
+const WIN_V3_9: ConfigLayout = ConfigLayout { size: 392, ..WIN_V3_8 };
 
 const WIN_V3_10: ConfigLayout = ConfigLayout {
     faulthandler: 28,
@@ -308,7 +301,6 @@ const WIN_V3_10: ConfigLayout = ConfigLayout {
     base_prefix: 328,
     exec_prefix: 336,
     base_exec_prefix: 344,
-    init_main: 388,
     safe_path: None,
 };
 
@@ -341,7 +333,6 @@ const WIN_V3_11: ConfigLayout = ConfigLayout {
     base_prefix: 360,
     exec_prefix: 368,
     base_exec_prefix: 376,
-    init_main: 420,
     safe_path: Some(260),
 };
 
@@ -374,7 +365,6 @@ const WIN_V3_12: ConfigLayout = ConfigLayout {
     base_prefix: 360,
     exec_prefix: 368,
     base_exec_prefix: 376,
-    init_main: 420,
     safe_path: Some(260),
 };
 
@@ -407,7 +397,6 @@ const WIN_V3_13: ConfigLayout = ConfigLayout {
     base_prefix: 368,
     exec_prefix: 376,
     base_exec_prefix: 384,
-    init_main: 436,
     safe_path: Some(260),
 };
 
@@ -420,8 +409,8 @@ mod tests {
         for platform in [Platform::Linux, Platform::Windows] {
             for minor in 8..=13 {
                 let l = layout(platform, 3, minor).expect("layout");
-                assert!(l.init_main + 4 <= l.size, "3.{minor}");
                 assert!(l.base_exec_prefix + 8 <= l.size, "3.{minor}");
+                assert!(l.hash_seed + 8 <= l.size, "3.{minor}");
             }
             assert!(layout(platform, 3, 7).is_none());
             assert!(layout(platform, 3, 14).is_none());

@@ -1,14 +1,16 @@
 //! Starts the bundled CPython in this process and runs the application:
-//! configure (per version), initialize the core, install the bundle's
-//! import support (boot.py), finish initialization, run `__main__`.
+//! check that the loaded libpython is the manifest's version, hand it the
+//! start-up modules, configure (per version) and initialize, install the
+//! bundle's importer (boot.py), run `__main__`.
 
 mod init_config;
 mod layout;
 mod settings;
+pub mod startup_modules;
 mod struct_config;
 mod symbols;
 
-use super::boot;
+use super::boot::{self, Paths};
 use super::bundle::Bundle;
 use super::launch::{self, Launch};
 use super::loader::Library;
@@ -16,8 +18,8 @@ use super::natives::NativeStore;
 use super::platform;
 use super::Failure;
 use init_config::InitConfig;
-use std::ffi::{c_char, c_int, c_void, CString, OsString};
-use std::path::Path;
+use startup_modules::StartupModules;
+use std::ffi::{c_char, c_int, c_long, c_void, CStr, CString, OsString};
 use struct_config::StructConfig;
 use symbols::symbol_table;
 
@@ -26,22 +28,17 @@ pub type PyObject = c_void;
 /// `Py_file_input`: compile a module's worth of statements.
 pub const PY_FILE_INPUT: c_int = 257;
 
-/// Size of a `.pyc` header (magic, flags, and hash or mtime and size).
-const PYC_HEADER: usize = 16;
-
 /// The first version configured by name (PEP 741) instead of by struct.
 const NAMED_CONFIG_SINCE: (u32, u32) = (3, 14);
 
 symbol_table!(
-    /// The libpython functions used once the interpreter's core is up.
+    /// The libpython functions used once the interpreter is up.
     Api {
-        _Py_InitializeMain: fn() -> struct_config::PyStatus;
-        PyStatus_Exception: fn(struct_config::PyStatus) -> c_int;
-        Py_ExitStatusException: fn(struct_config::PyStatus);
         Py_CompileString: fn(*const c_char, *const c_char, c_int) -> *mut PyObject;
         PyEval_EvalCode: fn(*mut PyObject, *mut PyObject, *mut PyObject) -> *mut PyObject;
         PyDict_New: fn() -> *mut PyObject;
         PyDict_SetItemString: fn(*mut PyObject, *const c_char, *mut PyObject) -> c_int;
+        PyDict_GetItemString: fn(*mut PyObject, *const c_char) -> *mut PyObject;
         PyUnicode_DecodeUTF8: fn(*const c_char, isize, *const c_char) -> *mut PyObject;
         PyImport_ImportModule: fn(*const c_char) -> *mut PyObject;
         PyImport_AddModule: fn(*const c_char) -> *mut PyObject;
@@ -49,12 +46,16 @@ symbol_table!(
         PyMarshal_ReadObjectFromString: fn(*const c_char, isize) -> *mut PyObject;
         PyErr_Print: fn();
         PyErr_ExceptionMatches: fn(*mut PyObject) -> c_int;
+        Py_IncRef: fn(*mut PyObject);
         Py_DecRef: fn(*mut PyObject);
         Py_FinalizeEx: fn() -> c_int;
         PyList_New: fn(isize) -> *mut PyObject;
         PyList_Append: fn(*mut PyObject, *mut PyObject) -> c_int;
         PyCFunction_NewEx: fn(*mut c_void, *mut PyObject, *mut PyObject) -> *mut PyObject;
         PyUnicode_AsUTF8: fn(*mut PyObject) -> *const c_char;
+        PyLong_FromLongLong: fn(i64) -> *mut PyObject;
+        PyBool_FromLong: fn(c_long) -> *mut PyObject;
+        PyBytes_FromStringAndSize: fn(*const c_char, isize) -> *mut PyObject;
         Py_BuildValue: fn(*const c_char) -> *mut PyObject;
     }
 );
@@ -64,56 +65,67 @@ symbol_table!(
 pub fn run(library: Library, bundle: &'static Bundle, natives: &'static NativeStore) -> Result<i32, Failure> {
     let manifest = bundle.manifest();
     let (major, minor, _) = manifest.python.version;
+    check_version(&library, bundle, (major, minor))?;
     let args: Vec<OsString> = std::env::args_os().collect();
-    let launch = launch::classify(&args);
+    let launch = launch::classify(&args)?;
     let argv = match &launch {
         Launch::Command { argv, .. } => argv.clone(),
         Launch::App | Launch::MultiprocessingChild => args,
     };
     let options = &manifest.options;
     let files_dir = natives.files_dir()?;
-    let files_dir = files_dir.as_deref();
+    let startup = StartupModules::install(&library, bundle, (major, minor))?;
     if (major, minor) >= NAMED_CONFIG_SINCE {
         let mut config = InitConfig::new(&library, options)?;
-        settings::configure(&mut config, bundle.path(), files_dir, &argv, options)?;
+        settings::configure(&mut config, bundle.path(), &argv, options)?;
         config.initialize()?;
     } else {
         let mut config = StructConfig::new(&library, (major, minor), options)?;
-        settings::configure(&mut config, bundle.path(), files_dir, &argv, options)?;
+        settings::configure(&mut config, bundle.path(), &argv, options)?;
         config.initialize();
     }
+    startup.restore();
     let api: &'static Api = Box::leak(Box::new(Api::bind(&library)?));
     let keyboard_interrupt = library
         .symbol(c"PyExc_KeyboardInterrupt")
         .ok_or_else(|| Failure::new("the bundled libpython has no PyExc_KeyboardInterrupt"))?;
+    let internal = natives.internal_dir();
+    let data_dir = files_dir.as_deref().or(internal.as_deref()).unwrap_or(bundle.path());
+    let paths = Paths { bundle: bundle.path(), files_dir: files_dir.as_deref(), data_dir };
     unsafe {
-        boot::install(api, natives, files_dir)?;
-        let status = (api._Py_InitializeMain)();
-        if (api.PyStatus_Exception)(status) != 0 {
-            (api.Py_ExitStatusException)(status);
-        }
-        let code = match &launch {
-            Launch::App => app_code(api, bundle)?,
-            Launch::MultiprocessingChild => compile(api, launch::CHILD_SOURCE, "<pybundle multiprocessing>")?,
-            Launch::Command { code, .. } => compile(api, code, "<string>")?,
+        let main_code = boot::install(api, bundle, natives, &paths, matches!(launch, Launch::App))?;
+        let code = match (&launch, main_code) {
+            (_, Some(code)) => code,
+            (Launch::Command { code, .. }, None) => compile(api, code, "<string>")?,
+            (_, None) => compile(api, launch::CHILD_SOURCE, "<pybundle multiprocessing>")?,
         };
         // SAFETY: the symbol is a `PyObject *` variable set when libpython loaded.
         let keyboard_interrupt = *keyboard_interrupt.cast::<*mut PyObject>();
-        let file = matches!(launch, Launch::App).then(|| bundle.path());
-        Ok(run_main(api, code, file, keyboard_interrupt))
+        Ok(run_main(api, code, keyboard_interrupt))
     }
 }
 
-/// The application's compiled entry, stored uncompressed in the archive.
-unsafe fn app_code(api: &Api, bundle: &Bundle) -> Result<*mut PyObject, Failure> {
-    let pyc = bundle.verified_entry(&bundle.manifest().entry)?;
-    let body = pyc.get(PYC_HEADER..).ok_or_else(|| Failure::damaged(bundle.path(), "the entry is cut off"))?;
-    let code = (api.PyMarshal_ReadObjectFromString)(body.as_ptr().cast(), body.len() as isize);
-    if code.is_null() {
-        (api.PyErr_Print)();
-        return Err(Failure::damaged(bundle.path(), "the entry's bytecode does not load"));
+/// Refuses a libpython of another version than the manifest says (a
+/// damaged or edited bundle) before any configuration is written for it.
+fn check_version(library: &Library, bundle: &Bundle, (major, minor): (u32, u32)) -> Result<(), Failure> {
+    let get_version = library
+        .symbol(c"Py_GetVersion")
+        .ok_or_else(|| Failure::damaged(bundle.path(), "the bundled libpython has no Py_GetVersion"))?;
+    // SAFETY: `const char *Py_GetVersion(void)` may be called before
+    // initialization; it returns a static string.
+    let version = unsafe {
+        let get_version: unsafe extern "C" fn() -> *const c_char = std::mem::transmute(get_version);
+        CStr::from_ptr(get_version()).to_string_lossy().into_owned()
+    };
+    let expected = format!("{major}.{minor}.");
+    if !version.starts_with(&expected) {
+        let found = version.split_whitespace().next().unwrap_or("");
+        return Err(Failure::damaged(
+            bundle.path(),
+            format!("the manifest says Python {major}.{minor} but the bundled libpython is {found}"),
+        ));
     }
-    Ok(code)
+    Ok(())
 }
 
 unsafe fn compile(api: &Api, source: &str, name: &str) -> Result<*mut PyObject, Failure> {
@@ -132,14 +144,9 @@ unsafe fn compile(api: &Api, source: &str, name: &str) -> Result<*mut PyObject, 
 /// exception prints its traceback and gives 1, and an unhandled
 /// `KeyboardInterrupt` ends the process as python's would (by SIGINT on
 /// Linux, with `STATUS_CONTROL_C_EXIT` on Windows).
-unsafe fn run_main(api: &Api, code: *mut PyObject, file: Option<&Path>, keyboard_interrupt: *mut PyObject) -> i32 {
+unsafe fn run_main(api: &Api, code: *mut PyObject, keyboard_interrupt: *mut PyObject) -> i32 {
     let main = (api.PyImport_AddModule)(c"__main__".as_ptr());
     let globals = (api.PyModule_GetDict)(main);
-    if let Some(file) = file {
-        let path = boot::os_str(api, file.as_os_str());
-        (api.PyDict_SetItemString)(globals, c"__file__".as_ptr(), path);
-        (api.Py_DecRef)(path);
-    }
     let result = (api.PyEval_EvalCode)(code, globals, globals);
     let mut exit_code = 0;
     let mut interrupted = false;

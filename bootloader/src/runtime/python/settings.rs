@@ -18,7 +18,6 @@ pub enum Field {
     SiteImport,
     WriteBytecode,
     PathconfigWarnings,
-    InitMain,
     SafePath,
     ModuleSearchPathsSet,
     ModuleSearchPaths,
@@ -52,7 +51,6 @@ impl Field {
             Field::SiteImport => "site_import",
             Field::WriteBytecode => "write_bytecode",
             Field::PathconfigWarnings => "pathconfig_warnings",
-            Field::InitMain => "_init_main",
             Field::SafePath => "safe_path",
             Field::ModuleSearchPathsSet => "module_search_paths_set",
             Field::ModuleSearchPaths => "module_search_paths",
@@ -86,13 +84,13 @@ pub trait Settings {
     fn set_list(&mut self, field: Field, items: &[&OsStr]) -> Result<(), Failure>;
 }
 
-/// Configures the interpreter like `python -I` with the bundle as its import
-/// root (after `files_dir`, the directory of files placed on disk, if any),
-/// `argv` as `sys.argv`, and the build's interpreter options.
+/// Configures the interpreter like `python -I`, `argv` as `sys.argv`, and
+/// the build's interpreter options. The search path is empty: what Python
+/// imports while it initializes is given to it as frozen modules, and the
+/// bundle's importer sets `sys.path` once it is installed.
 pub fn configure(
     settings: &mut dyn Settings,
     exe: &Path,
-    files_dir: Option<&Path>,
     argv: &[OsString],
     options: &PythonOptions,
 ) -> Result<(), Failure> {
@@ -106,8 +104,6 @@ pub fn configure(
         (Field::SiteImport, 1),
         (Field::WriteBytecode, 0),
         (Field::PathconfigWarnings, 0),
-        // Stop after the core, so boot.py can install the extension finder.
-        (Field::InitMain, 0),
         (Field::SafePath, 1),
         (Field::ModuleSearchPathsSet, 1),
         (Field::OptimizationLevel, options.optimize.into()),
@@ -133,8 +129,7 @@ pub fn configure(
     for field in [Field::Prefix, Field::BasePrefix, Field::ExecPrefix, Field::BaseExecPrefix] {
         settings.set_str(field, home)?;
     }
-    let search_path: Vec<&OsStr> = files_dir.map(Path::as_os_str).into_iter().chain([exe]).collect();
-    settings.set_list(Field::ModuleSearchPaths, &search_path)?;
+    settings.set_list(Field::ModuleSearchPaths, &[])?;
     let argv: Vec<&OsStr> = argv.iter().map(OsString::as_os_str).collect();
     settings.set_list(Field::Argv, &argv)?;
     let warnings: Vec<&OsStr> = options.warnings.iter().map(OsStr::new).collect();
@@ -155,7 +150,7 @@ mod tests {
     const PEP_741_NAMES: &[&str] = &[
         "isolated", "use_environment", "user_site_directory", "install_signal_handlers",
         "configure_c_stdio", "parse_argv", "site_import", "write_bytecode", "pathconfig_warnings",
-        "_init_main", "safe_path", "module_search_paths_set", "module_search_paths", "program_name",
+        "safe_path", "module_search_paths_set", "module_search_paths", "program_name",
         "executable", "base_executable", "prefix", "base_prefix", "exec_prefix", "base_exec_prefix",
         "argv", "optimization_level", "buffered_stdio", "dev_mode", "faulthandler", "use_hash_seed", "hash_seed",
         "warnoptions", "xoptions", "utf8_mode", "configure_locale",
@@ -191,16 +186,15 @@ mod tests {
         let mut recorded = Recorded::default();
         let options = PythonOptions { optimize: 2, hash_seed: Some(0), warnings: vec!["error".into()], ..Default::default() };
         let argv = [OsString::from("./app"), OsString::from("x")];
-        configure(&mut recorded, Path::new("/opt/dist/app"), Some(Path::new("/cache/x")), &argv, &options).unwrap();
+        configure(&mut recorded, Path::new("/opt/dist/app"), &argv, &options).unwrap();
         assert_eq!(recorded.ints["isolated"], 1);
         assert_eq!(recorded.ints["use_environment"], 0);
-        assert_eq!(recorded.ints["_init_main"], 0);
         assert_eq!(recorded.ints["optimization_level"], 2);
         assert_eq!(recorded.ints["use_hash_seed"], 1);
         assert_eq!(recorded.ints["hash_seed"], 0);
         assert_eq!(recorded.strs["executable"], "/opt/dist/app");
         assert_eq!(recorded.strs["prefix"], "/opt/dist");
-        assert_eq!(recorded.lists["module_search_paths"], ["/cache/x", "/opt/dist/app"]);
+        assert!(recorded.lists["module_search_paths"].is_empty());
         assert_eq!(recorded.lists["argv"], ["./app", "x"]);
         assert_eq!(recorded.lists["warnoptions"], ["error"]);
     }
@@ -208,7 +202,7 @@ mod tests {
     #[test]
     fn every_field_is_a_pep_741_option_name() {
         let mut recorded = Recorded::default();
-        configure(&mut recorded, Path::new("/a"), None, &[], &PythonOptions { hash_seed: Some(1), ..Default::default() }).unwrap();
+        configure(&mut recorded, Path::new("/a"), &[], &PythonOptions { hash_seed: Some(1), ..Default::default() }).unwrap();
         let used = recorded.ints.keys().chain(recorded.strs.keys()).chain(recorded.lists.keys());
         for name in used {
             assert!(PEP_741_NAMES.contains(name), "{name} is not a PEP 741 option");

@@ -94,7 +94,7 @@ impl StructConfig {
         Ok(config)
     }
 
-    /// Initializes the interpreter's core from the configuration.
+    /// Initializes the interpreter from the configuration.
     pub fn initialize(mut self) {
         let config = self.ptr();
         unsafe {
@@ -127,7 +127,6 @@ impl StructConfig {
             Field::SiteImport => l.site_import,
             Field::WriteBytecode => l.write_bytecode,
             Field::PathconfigWarnings => l.pathconfig_warnings,
-            Field::InitMain => l.init_main,
             Field::SafePath => return l.safe_path,
             Field::ModuleSearchPathsSet => l.module_search_paths_set,
             Field::ModuleSearchPaths => l.module_search_paths,
