@@ -279,8 +279,9 @@ impl<'s> Scanner<'s> {
 
     fn statement(&mut self, toks: &[Tok<'_>], line: &Line<'_, '_>) {
         match toks {
-            [Tok::Name("import"), rest @ ..] => self.import(rest, line.number),
-            [Tok::Name("from"), rest @ ..] => self.import_from(rest, line.number),
+            // `lazy` (3.15, PEP 810) defers the import; the module is still needed.
+            [Tok::Name("import"), rest @ ..] | [Tok::Name("lazy"), Tok::Name("import"), rest @ ..] => self.import(rest, line.number),
+            [Tok::Name("from"), rest @ ..] | [Tok::Name("lazy"), Tok::Name("from"), rest @ ..] => self.import_from(rest, line.number),
             [Tok::Name("__all__"), ..] => {
                 self.all.extend(toks.iter().filter_map(|t| match t {
                     Tok::Str(Some(s)) => Some(s.to_string()),
@@ -526,6 +527,12 @@ mod tests {
             modules(source),
             ["a.b.c", "d", "e.f:g,h", ".:j,k", "..pkg.mod:y", "...:z", "m:*", "n", "o"]
         );
+    }
+
+    #[test]
+    fn lazy_imports_of_3_15() {
+        let source = "lazy import a.b\nlazy from .thread import ThreadPoolExecutor\nlazy = 1\n";
+        assert_eq!(modules(source), ["a.b", ".thread:ThreadPoolExecutor"]);
     }
 
     #[test]

@@ -72,13 +72,23 @@ pub const LAZY_ONLY: &[(&str, &str)] = &[
     // Where a warned-about object was allocated, shown only while
     // tracemalloc traces, which the app starts by importing it.
     ("warnings", "tracemalloc"),
+    ("_py_warnings", "tracemalloc"),
+    // The stack of an unawaited coroutine, shown only when the app asked
+    // for origin tracking (3.14+).
+    ("_py_warnings", "traceback"),
     // The interactive prompt's helpers, set up by `site` but used only by
     // the REPL (`help()`, tab completion), which a bundle does not start.
     ("_sitebuiltins", "pydoc"),
+    ("_sitebuiltins", "_pyrepl.pager"),
     ("site", "rlcompleter"),
     ("site", "readline"),
     ("site", "_pyrepl.readline"),
     ("site", "_pyrepl.main"),
+    ("site", "_pyrepl.unix_console"),
+    // Error reports of `.pth` files and sitecustomize (3.15 imports it
+    // lazily at module level), which a bundle does not have.
+    ("site", "traceback"),
+    ("site", "_pyrepl.windows_console"),
 ];
 
 pub fn is_test_dir(name: &str) -> bool {
