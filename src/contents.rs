@@ -160,9 +160,15 @@ fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
         if module.origin != Origin::App || module.name.contains('.') {
             continue;
         }
-        if let ModuleKind::Package(init) = &module.kind {
-            let dir = init.parent().context("a package's __init__ has a directory")?;
-            for (path, relative) in files_under(dir, &module.name)? {
+        let dirs = match &module.kind {
+            ModuleKind::Package(init) => vec![init.parent().context("a package's __init__ has a directory")?.to_path_buf()],
+            // Each portion of a namespace package, as importlib.resources
+            // serves them.
+            ModuleKind::Namespace(portions) => portions.clone(),
+            _ => continue,
+        };
+        for dir in dirs {
+            for (path, relative) in files_under(&dir, &module.name)? {
                 let code = relative.ends_with(".py") || relative.ends_with(".pyc") || relative.contains("/__pycache__/");
                 if !code && !relative.ends_with(".so") {
                     found.push((path, relative));

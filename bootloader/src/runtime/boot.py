@@ -115,7 +115,7 @@ class BundleResources:
 
 
 class BundleImporter:
-    """Finds and loads the bundle's modules (meta path finder and loader)."""
+    """Finds the bundle's modules (a meta path finder)."""
 
     def find_spec(self, fullname, path=None, target=None):
         found = _find(fullname)
@@ -126,53 +126,73 @@ class BundleImporter:
             spec = ModuleSpec(fullname, BundledExtensionLoader(fullname, found[2]), origin=found[2])
             spec.has_location = True
             return spec
+        loader = BundleLoader(fullname, kind, archive)
         if kind == NAMESPACE:
-            spec = ModuleSpec(fullname, self, is_package=True)
+            spec = ModuleSpec(fullname, loader, is_package=True)
             spec.submodule_search_locations = [_to_path(archive)]
             on_disk = os.path.join(files_dir, *fullname.split(".")) if files_dir else None
             if on_disk and os.path.isdir(on_disk):
                 # Portions of the namespace placed on disk.
                 spec.submodule_search_locations.append(on_disk)
             return spec
-        origin = bundle_path if fullname == "__main__" else _to_path(archive)
-        spec = ModuleSpec(fullname, self, origin=origin, loader_state=archive, is_package=kind == PACKAGE)
+        spec = ModuleSpec(fullname, loader, origin=loader.path, is_package=kind == PACKAGE)
         spec.has_location = True
         if kind == PACKAGE:
-            spec.submodule_search_locations = [os.path.dirname(origin)]
+            spec.submodule_search_locations = [os.path.dirname(loader.path)]
         return spec
+
+    def iter_modules(self, prefix=""):
+        return _iter_modules("", prefix)
+
+    def invalidate_caches(self):
+        pass
+
+
+class BundleLoader:
+    """Loads one module of the bundle, with the PEP 302 methods code calls
+    (`get_code`, `get_source`, `is_package`, `get_filename`, `get_data`)
+    and its package's resources."""
+
+    def __init__(self, fullname, kind, archive):
+        self.name = fullname
+        self._kind = kind
+        self._archive = archive
+        self.path = bundle_path if fullname == "__main__" else _to_path(archive)
+        # importlib.resources of 3.9 reads packages of a zip archive with
+        # zipfile.Path; the bundle is one.
+        self.archive = bundle_path
+
+    def _check(self, fullname):
+        if fullname is not None and fullname != self.name:
+            raise ImportError("loader for %s cannot handle %s" % (self.name, fullname), name=fullname)
 
     def create_module(self, spec):
         return None
 
     def exec_module(self, module):
-        code = self.get_code(module.__spec__.name)
+        code = self.get_code(self.name)
         if code is not None:
             exec(code, module.__dict__)
 
-    def _found(self, fullname):
-        found = _find(fullname)
-        if found is None:
-            raise ImportError("no module named %r in the bundle" % fullname, name=fullname)
-        return found
-
-    def get_code(self, fullname):
-        kind, archive = self._found(fullname)[:2]
-        if kind not in (MODULE, PACKAGE):
+    def get_code(self, fullname=None):
+        self._check(fullname)
+        if self._kind == NAMESPACE:
             return None
-        code = _code(archive)
-        _imp._fix_co_filename(code, self.get_filename(fullname))
+        code = _code(self._archive)
+        _imp._fix_co_filename(code, self.path)
         return code
 
-    def get_source(self, fullname):
-        self._found(fullname)
+    def get_source(self, fullname=None):
+        self._check(fullname)
         return None
 
-    def is_package(self, fullname):
-        return self._found(fullname)[0] in (PACKAGE, NAMESPACE)
+    def is_package(self, fullname=None):
+        self._check(fullname)
+        return self._kind in (PACKAGE, NAMESPACE)
 
-    def get_filename(self, fullname):
-        kind, archive = self._found(fullname)[:2]
-        return bundle_path if fullname == "__main__" else _to_path(archive)
+    def get_filename(self, fullname=None):
+        self._check(fullname)
+        return self.path
 
     def get_data(self, path):
         archive = _to_archive(path)
@@ -181,19 +201,19 @@ class BundleImporter:
                 return file.read()
         return BundleFiles(archive).read_bytes()
 
-    def get_resource_reader(self, fullname):
-        kind, archive = self._found(fullname)[:2]
-        if kind == PACKAGE:
-            return BundleResources(archive.rpartition("/")[0])
-        if kind == NAMESPACE:
-            return BundleResources(archive)
-        return None
+    def _resource_dir(self):
+        if self._kind == PACKAGE:
+            return self._archive.rpartition("/")[0]
+        return self._archive if self._kind == NAMESPACE else None
 
-    def iter_modules(self, prefix=""):
-        return _iter_modules("", prefix)
+    def get_resource_reader(self, fullname=None):
+        self._check(fullname)
+        directory = self._resource_dir()
+        return None if directory is None else BundleResources(directory)
 
-    def invalidate_caches(self):
-        pass
+    def files(self):
+        # What importlib.resources of 3.9 asks the loader itself.
+        return BundleFiles(self._resource_dir() or "")
 
 
 class BundledExtensionLoader(ExtensionFileLoader):
@@ -261,9 +281,9 @@ def _rehome_startup_modules():
         if spec is None or spec.origin != "frozen" or name == "__main__":
             continue
         own = IMPORTER.find_spec(name)
-        if own is not None and own.loader is IMPORTER:
+        if own is not None and isinstance(own.loader, BundleLoader):
             module.__spec__ = own
-            module.__loader__ = IMPORTER
+            module.__loader__ = own.loader
             module.__file__ = own.origin
             if own.submodule_search_locations is not None:
                 module.__path__ = own.submodule_search_locations
@@ -287,5 +307,5 @@ _rehome_startup_modules()
 if run_app:
     _main = sys.modules["__main__"]
     _main.__file__ = bundle_path
-    _main.__loader__ = IMPORTER
-    main_code = IMPORTER.get_code("__main__")
+    _main.__loader__ = IMPORTER.find_spec("__main__").loader
+    main_code = _main.__loader__.get_code("__main__")

@@ -25,7 +25,7 @@ const ALWAYS: &[&str] = &[
 /// Frozen into CPython itself from 3.11 on, and read from the search path
 /// before that (and with `-X frozen_modules=off`).
 const BEFORE_3_11: &[&str] = &[
-    "_bootlocale", "_collections_abc", "_sitebuiltins", "abc", "codecs", "genericpath", "io", "os", "posixpath",
+    "_bootlocale", "_collections_abc", "_sitebuiltins", "abc", "codecs", "genericpath", "io", "ntpath", "os", "posixpath",
     "site", "stat",
 ];
 
