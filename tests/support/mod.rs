@@ -9,6 +9,7 @@
 pub mod matrix;
 pub mod proc;
 pub mod root;
+pub mod sid;
 pub mod venv;
 
 use std::collections::{BTreeMap, HashMap};

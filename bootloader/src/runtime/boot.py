@@ -304,8 +304,28 @@ sys._MEIPASS = data_dir
 sys._stdlib_dir = bundle_path
 _rehome_startup_modules()
 
+def _main_is_a_script_in_children():
+    """In a multiprocessing helper, the app's main module is imported from
+    the bundle's path (runpy through the path hook), which gives it a
+    `__spec__`; as with a script under python, it gets none, so that the
+    helper's own children import it by path too (nested processes)."""
+    from multiprocessing import spawn
+
+    fixup = spawn._fixup_main_from_path
+
+    def fixup_main_from_path(main_path):
+        fixup(main_path)
+        main = sys.modules.get("__main__")
+        if main is not None and getattr(main, "__file__", None) == bundle_path:
+            main.__spec__ = None
+
+    spawn._fixup_main_from_path = fixup_main_from_path
+
+
 if run_app:
     _main = sys.modules["__main__"]
     _main.__file__ = bundle_path
     _main.__loader__ = IMPORTER.find_spec("__main__").loader
     main_code = _main.__loader__.get_code("__main__")
+else:
+    _main_is_a_script_in_children()

@@ -1,0 +1,2 @@
+"""A package run with `-m greet`."""
+GREETING = "hello from greet"

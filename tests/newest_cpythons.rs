@@ -1,0 +1,172 @@
+//! CPython 3.14 and 3.15 from Debian sid: bundles built in the sid build
+//! root with its `python3.14`/`python3.15`, run in distroless-sid read-only
+//! as uid 65532 (see `support::sid`). Each behaviour is compared with what
+//! the same interpreter does for the plain script, where that can differ:
+//! start-up, the stdlib app, multiprocessing with every start method, the
+//! default method with `Pool()`, nested processes, threads, signals, a `-m`
+//! entry, the import system, and a venv app with requests and rich.
+mod support;
+
+use support::sid::{run_in_distroless_sid, run_in_distroless_sid_with, SidWork, SID_VERSIONS};
+
+/// The forkserver's socket goes to a temporary directory, which python
+/// needs writable: in a read-only root only /dev/shm is.
+const WRITABLE_TMP: &[&str] = &["TMPDIR=/dev/shm"];
+use support::*;
+
+/// Runs `f` for each sid CPython, so one failing version does not hide the
+/// other; fails at the end naming each one that failed.
+fn for_each_sid_python(test: &str, f: impl Fn(&str)) {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let failed: Vec<&str> = SID_VERSIONS
+        .iter()
+        .copied()
+        .filter(|v| {
+            let ok = catch_unwind(AssertUnwindSafe(|| f(v))).is_ok();
+            eprintln!("{test}: python{v}: {}", if ok { "ok" } else { "FAILED" });
+            !ok
+        })
+        .collect();
+    assert!(failed.is_empty(), "{test} failed with python {}", failed.join(", "));
+}
+
+/// What `python3.X script args` prints in the build root (not as PID 1 of
+/// its namespace, which would ignore signals).
+fn plain(work: &SidWork, python: &str, script: &str, args: &str) -> Out {
+    work.in_build_root(&format!("{python} {script} {args}; exit $?"))
+}
+
+#[test]
+fn hello_and_stdlib_app_onefile_and_onedir() {
+    for_each_sid_python("hello+stdlib", |v| {
+        let work = SidWork::new("hello");
+        work.add_app("hello.py");
+        work.add_app("stdlib_app.py");
+        let expected = plain(&work, &format!("python{v}"), "hello.py", "a b");
+        for (flag, name) in [("--onefile", "hello-onefile"), ("--onedir", "hello-onedir")] {
+            let exe = work.build(v, "hello.py", name, &[flag]);
+            let out = run_in_distroless_sid(&exe, &["a", "b"]);
+            assert_eq!((out.code(), &out.stdout), (expected.code(), &expected.stdout), "{out}");
+        }
+        let exe = work.build(v, "stdlib_app.py", "stdlib", &["--onefile"]);
+        let out = run_in_distroless_sid(&exe, &[]);
+        assert_exit(&out, 0);
+        assert_eq!(out.stdout.lines().last(), Some("all ok"), "{out}");
+    });
+}
+
+/// The app's main runs once whatever the start method; no worker re-runs
+/// it (the forkserver command of 3.14+ included).
+#[test]
+fn multiprocessing_every_start_method() {
+    for_each_sid_python("multiprocessing", |v| {
+        let work = SidWork::new("mp");
+        work.add_app("mp_app.py");
+        let exe = work.build(v, "mp_app.py", "mp", &["--onefile"]);
+        for method in ["fork", "spawn", "forkserver"] {
+            let out = run_in_distroless_sid_with(&exe, &[method], WRITABLE_TMP);
+            assert_exit(&out, 0);
+            let mains = out.stdout.lines().filter(|l| l.starts_with("main ")).count();
+            assert_eq!(mains, 1, "{method}: main ran {mains} times\n{out}");
+            assert_eq!(out.stdout.lines().last(), Some(format!("all ok {method}").as_str()), "{out}");
+        }
+    });
+}
+
+/// `Pool()` with the default start method (forkserver since 3.14) and a
+/// child of each method that starts its own child.
+#[test]
+fn default_start_method_pool_and_nested_processes() {
+    for_each_sid_python("mp default+nested", |v| {
+        let work = SidWork::new("mpnested");
+        work.add_app("mp_nested.py");
+        let exe = work.build(v, "mp_nested.py", "mpnested", &["--onefile"]);
+        let out = run_in_distroless_sid_with(&exe, &[], WRITABLE_TMP);
+        assert_exit(&out, 0);
+        let lines: Vec<&str> = out.stdout.lines().filter(|l| !l.starts_with("main ")).collect();
+        assert_eq!(lines, ["pool() ok", "nested fork ok", "nested spawn ok", "nested forkserver ok", "all ok"], "{out}");
+        assert_eq!(out.stdout.lines().filter(|l| l.starts_with("main ")).count(), 1, "{out}");
+    });
+}
+
+/// Threads, daemon threads at exit, and signals the app sends itself end
+/// the process as python's own would.
+#[test]
+fn threads_and_signals_as_python() {
+    for_each_sid_python("threads+signals", |v| {
+        let python = format!("python{v}");
+        let work = SidWork::new("threads");
+        work.add_app("threads_app.py");
+        work.add_app("self_signal.py");
+        let exe = work.build(v, "threads_app.py", "threads", &["--onefile"]);
+        let expected = plain(&work, &python, "threads_app.py", "");
+        let out = run_in_distroless_sid(&exe, &[]);
+        assert_exit(&out, 0);
+        assert_eq!(out.stdout, expected.stdout, "{out}");
+        let exe = work.build(v, "self_signal.py", "signals", &["--onefile"]);
+        for mode in ["term", "int", "handler"] {
+            let expected = plain(&work, &python, "self_signal.py", mode);
+            let out = run_in_distroless_sid(&exe, &[mode]);
+            assert_eq!(out.code(), expected.code(), "{mode}: python exits {:?}\n{out}", expected.code());
+            assert_eq!(out.stdout, expected.stdout, "{mode}\n{out}");
+        }
+    });
+}
+
+/// `pybundle -m greet`: a package's `__main__` as the entry.
+#[test]
+fn module_entry() {
+    for_each_sid_python("-m entry", |v| {
+        let work = SidWork::new("module");
+        work.add_app("modapp");
+        let expected = work.in_build_root(&format!("cd modapp && python{v} -m greet x; exit $?"));
+        assert_exit(&expected, 0);
+        let exe = work.build_in(&format!("/usr/bin/python{v}"), "modapp", "-m greet", "greet", &["--onefile"]);
+        let out = run_in_distroless_sid(&exe, &["x"]);
+        assert_exit(&out, 0);
+        assert_eq!(out.stdout, expected.stdout, "{out}");
+    });
+}
+
+/// The import system as code sees it (see tests/importer.rs): the bundle
+/// prints what python prints.
+#[test]
+fn importer_behaves_as_python() {
+    for_each_sid_python("importer", |v| {
+        let work = SidWork::new("importer");
+        work.add_app("importer_app");
+        let expected = work.in_build_root(&format!("cd importer_app && python{v} {}/importer_app/main.py", work.inside()));
+        assert_exit(&expected, 0);
+        let exe = work.build(v, "importer_app/main.py", "importer", &["--onefile"]);
+        let out = run_in_distroless_sid(&exe, &[]);
+        assert_exit(&out, 0);
+        assert_eq!(out.stdout, expected.stdout, "{out}");
+    });
+}
+
+/// An app in a venv with requests and rich (pip-installed in the build
+/// root once, kept with it) prints what the venv's python prints.
+#[test]
+fn venv_app_with_requests_and_rich() {
+    for_each_sid_python("venv requests+rich", |v| {
+        let venv = format!("/opt/venv-{v}-requests-rich");
+        let work = SidWork::new("venv");
+        let ready = work.in_build_root(&format!("test -x {venv}/bin/python && {venv}/bin/python -c 'import requests, rich'"));
+        if ready.code() != Some(0) {
+            let made = work.in_build_root(&format!(
+                "rm -rf {venv} && python{v} -m venv {venv} && {venv}/bin/python -m pip install -q {} requests rich",
+                support::sid::PIP_OPTIONS
+            ));
+            assert_exit(&made, 0);
+        }
+        work.add_app("requests_rich.py");
+        let expected = plain(&work, &format!("{venv}/bin/python"), "requests_rich.py", "");
+        assert_exit(&expected, 0);
+        let exe = work.build_with(&format!("{venv}/bin/python"), "requests_rich.py", "venvapp", &["--onefile"]);
+        // certifi's CA bundle is opened by path, so it goes to the cache
+        // directory: the only writable place here is /dev/shm.
+        let out = run_in_distroless_sid_with(&exe, &[], WRITABLE_TMP);
+        assert_exit(&out, 0);
+        assert_eq!(out.stdout, expected.stdout, "{out}");
+    });
+}
