@@ -32,3 +32,23 @@ for py in "${pythons[@]}"; do
     size=$(stat -c %s "$work/$name/hello")
     printf '%-44s %10.1f %12s %12s %8.2f\n' "$py" "$(echo "$size/1000000" | bc -l)" "$bundle" "$plain" "$(echo "$bundle/$plain" | bc -l)"
 done
+
+# CPython 3.14 and 3.15 from Debian sid (../shared/tools/make-sid-root.sh):
+# built and timed inside the sid build root, whose glibc their bundles need;
+# the bundle and `python3.X -I hello.py` alternate, medians of RUNS each.
+sid=target/test-cache/sid
+[ -x "$sid/sidroot/usr/bin/python3.15" ] || bash ../shared/tools/make-sid-root.sh "$sid" >/dev/null
+mkdir -p "$sid/sidroot/opt/bench"
+cp target/release/pybundle "$work/hello.py" "$sid/sidroot/opt/bench/"
+for minor in 3.14 3.15; do
+    bash ../shared/tools/sid-chroot.sh "$sid/sidroot" "cd /opt/bench && ./pybundle hello.py --onefile -q --python /usr/bin/python$minor --distpath d$minor --name hello && python$minor -I -c '
+import statistics, subprocess, time, os
+runs = {\"b\": [], \"p\": []}
+for i in range($RUNS + 3):
+    for key, cmd in ((\"b\", [\"d$minor/hello\"]), (\"p\", [\"python$minor\", \"-I\", \"hello.py\"])):
+        t = time.perf_counter(); subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True); t = time.perf_counter() - t
+        if i >= 3: runs[key].append(t * 1000)
+b, p = statistics.median(runs[\"b\"]), statistics.median(runs[\"p\"])
+print(\"%-44s %10.1f %12.1f %12.1f %8.2f\" % (\"sid /usr/bin/python$minor\", os.path.getsize(\"d$minor/hello\") / 1e6, b, p, b / p))
+'"
+done

@@ -20,8 +20,10 @@ export DEBIAN_FRONTEND=noninteractive
 # gcc-mingw-w64-x86-64: the linker of the Windows stub and of pybundle.exe.
 # wine, wine64: run Windows bundles and pybundle.exe in the tests.
 # icoutils, osslsigncode, openssl: read resources back, sign a bundle.
+# curl, gpgv, xz-utils, debian-archive-keyring: ../shared/tools/make-sid-root.sh
+#   fetches and checks Debian sid's CPython 3.14 and 3.15 for the tests.
 PACKAGES=(python3.11 libpython3.11 python3.11-venv unzip util-linux coreutils dpkg apt binutils gcc libc6-dev
-    gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl)
+    gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl curl gpgv xz-utils debian-archive-keyring)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then

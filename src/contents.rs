@@ -40,7 +40,7 @@ pub struct Contents {
     pub sources: Vec<Source>,
     pub extensions: Vec<Extension>,
     pub data: Vec<DataFile>,
-    /// Directories of namespace packages, which zipimport needs listed.
+    /// Directories of namespace packages, listed so the importer finds them.
     pub directories: Vec<String>,
     /// Top-level packages whose files go on disk at run time.
     pub on_disk: BTreeSet<String>,
@@ -156,6 +156,10 @@ fn file_name(path: &Path) -> String {
 /// theirs through their RECORD).
 fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
     let mut found = Vec::new();
+    // What distributions bring is theirs: a namespace package spans the
+    // app's directories and site-packages.
+    let mut seen: BTreeSet<String> =
+        analysis.distributions.iter().flat_map(|d| d.files.iter().map(|(_, relative)| relative.clone())).collect();
     for module in analysis.modules.values() {
         if module.origin != Origin::App || module.name.contains('.') {
             continue;
@@ -170,7 +174,8 @@ fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
         for dir in dirs {
             for (path, relative) in files_under(&dir, &module.name)? {
                 let code = relative.ends_with(".py") || relative.ends_with(".pyc") || relative.contains("/__pycache__/");
-                if !code && !relative.ends_with(".so") {
+                // A portion found twice on the search path is listed once.
+                if !code && !relative.ends_with(".so") && seen.insert(relative.clone()) {
                     found.push((path, relative));
                 }
             }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub enum Compression {
     /// Kept as is: native files, which the stub reads straight from the file.
     Stored,
-    /// Deflated: bytecode and data, which zipimport inflates.
+    /// Deflated: bytecode and data, which the stub's importer inflates.
     Deflated,
 }
 
@@ -53,8 +53,8 @@ impl Entry {
         Entry { name, kind: Kind::Data, data, compression: Compression::Deflated, why }
     }
 
-    /// A directory entry (`name` ends with `/`), which zipimport needs to
-    /// find namespace packages.
+    /// A directory entry (`name` ends with `/`): a namespace package, which
+    /// may hold no file of its own.
     pub fn directory(name: String) -> Entry {
         Entry { name, kind: Kind::Directory, data: Vec::new(), compression: Compression::Stored, why: "namespace package".into() }
     }

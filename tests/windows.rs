@@ -460,7 +460,9 @@ fn uncaught_exception_prints_a_traceback_and_exits_1() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "out\n");
     let stderr = String::from_utf8_lossy(&output.stderr).replace("\r\n", "\n");
-    assert!(stderr.starts_with("err\nTraceback (most recent call last):\n  File \"fail.py\", line 4, in <module>\n"), "{stderr}");
+    // The main module's frames name the bundle, as its `__file__` does.
+    assert!(stderr.starts_with("err\nTraceback (most recent call last):\n  File \""), "{stderr}");
+    assert!(stderr.contains("fail.exe\", line 4, in <module>\n"), "{stderr}");
     assert!(stderr.ends_with("ValueError: boom\n"), "{stderr}");
 }
 

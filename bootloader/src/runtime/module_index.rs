@@ -46,6 +46,9 @@ pub struct ModuleIndex {
     extensions: HashMap<String, String>,
     /// The archive name of the entry run as `__main__`.
     entry: String,
+    /// Files placed on disk (by their paths below the files directory):
+    /// the path finder imports their modules from there.
+    on_disk: BTreeSet<String>,
 }
 
 /// The stub's own entries, never served as modules or files.
@@ -62,7 +65,8 @@ impl ModuleIndex {
                 NativeKind::Library => None,
             })
             .collect();
-        ModuleIndex { names, extensions, entry: manifest.entry.clone() }
+        let on_disk = manifest.files.iter().cloned().collect();
+        ModuleIndex { names, extensions, entry: manifest.entry.clone(), on_disk }
     }
 
     /// What the bundle has for the module `name`, if anything.
@@ -84,6 +88,11 @@ impl ModuleIndex {
         }
         if let Some(native) = self.extensions.get(name) {
             return Some(Found::Extension(native.clone()));
+        }
+        // A package placed on disk keeps only its extension modules in the
+        // archive, which must not make it look like a namespace package.
+        if self.on_disk.contains(&package) {
+            return None;
         }
         self.is_directory(&path).then_some(Found::Namespace)
     }
@@ -142,7 +151,7 @@ mod tests {
                 kind: NativeKind::Extension { module: "pkg._speed".into() },
                 needs: vec![],
             }],
-            files: vec![],
+            files: vec!["ondisk/__init__.pyc".into()],
             hashes: names.iter().map(|n| (n.to_string(), String::new())).collect::<BTreeMap<_, _>>(),
             options: Default::default(),
         };
@@ -161,6 +170,7 @@ mod tests {
             "ns/readme.txt",
             "app/migrations/0001_initial.pyc",
             "app/migrations/__init__.pyc",
+            "ondisk/_ext.cpython-311-x86_64-linux-gnu.so",
         ])
     }
 
@@ -174,7 +184,7 @@ mod tests {
         assert_eq!(index.find("ns.part"), Some(Found::Package("ns/part/__init__.pyc".into())));
         assert_eq!(index.find("app.migrations.0001_initial"), Some(Found::Module("app/migrations/0001_initial.pyc".into())));
         assert_eq!(index.find("__main__"), Some(Found::Module("__main__.pyc".into())));
-        for absent in ["pkg.missing", "pk", "", "pkg..mod", ".pybundle.manifest", "pkg/mod", "pkg.data.table"] {
+        for absent in ["ondisk", "pkg.missing", "pk", "", "pkg..mod", ".pybundle.manifest", "pkg/mod", "pkg.data.table"] {
             assert_eq!(index.find(absent), None, "{absent}");
         }
     }
@@ -182,7 +192,7 @@ mod tests {
     #[test]
     fn lists_the_tree_without_private_entries() {
         let index = sample();
-        assert_eq!(index.children(""), ["__main__.pyc", "app/", "ns/", "pkg/"]);
+        assert_eq!(index.children(""), ["__main__.pyc", "app/", "ns/", "ondisk/", "pkg/"]);
         assert_eq!(index.children("pkg"), ["__init__.pyc", "_speed.cpython-311-x86_64-linux-gnu.so", "data/", "mod.pyc"]);
         assert_eq!(index.children("pkg/data"), ["table.json"]);
         assert!(index.children("pkg/mod.pyc").is_empty());
