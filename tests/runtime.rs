@@ -469,6 +469,8 @@ fn python_option_oo_removes_docstrings() {
 
 #[test]
 fn python_option_x_dev() {
+    // `-X dev=1` is dev mode too, as python takes it.
+    assert_eq!(flags(&["--python-option", "-X dev=1"])["dev_mode"], true);
     let v = flags(&["--python-option", "-X dev"]);
     assert_eq!(v["dev_mode"], true, "{v}");
     assert_eq!(v["warnoptions"], serde_json::json!(["default"]), "{v}");
@@ -739,4 +741,27 @@ fn build_hello_with(dist: &Path, option: &str) -> Out {
         .arg("--distpath")
         .arg(dist)
         .arg(option))
+}
+
+// ---------------------------------------------------------------------------
+// The locale
+
+/// In an empty environment (as in a distroless container), the C locale is
+/// coerced to C.UTF-8 as python does (PEP 538), and an explicit `LC_ALL=C`
+/// is kept: the bundle sees what `python -I` sees (in both, the C locale
+/// turns UTF-8 mode on, which a bundle has by default).
+#[test]
+fn c_locale_is_coerced_as_python_does() {
+    let py = first_python();
+    let b = build("locale_app.py", &[]);
+    for env in [&[][..], &[("LC_ALL", "C")][..]] {
+        let mut plain = Command::new(&py.path);
+        plain.arg("-I").arg(app_path("locale_app.py")).env_clear().envs(env.iter().copied());
+        let expected = run(&mut plain);
+        let mut bundle = Command::new(&b.exe);
+        bundle.env_clear().envs(env.iter().copied());
+        let out = run(&mut bundle);
+        assert_exit(&out, 0);
+        assert_eq!(out.stdout, expected.stdout, "environment {env:?}\n{out}");
+    }
 }

@@ -38,6 +38,8 @@ impl InitConfig {
         }
         let mut init = InitConfig { api, config };
         init.set_named("configure_locale", 1)?;
+        // The C locale coerced to C.UTF-8, as python does (PEP 538).
+        init.set_named("coerce_c_locale", cfg!(unix).into())?;
         init.set_named("utf8_mode", options.utf8_mode.into())?;
         Ok(init)
     }

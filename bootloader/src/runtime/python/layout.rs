@@ -61,6 +61,7 @@ impl Platform {
 pub struct PreConfigLayout {
     pub size: usize,
     pub configure_locale: usize,
+    pub coerce_c_locale: usize,
     pub utf8_mode: usize,
     pub dev_mode: usize,
 }
@@ -69,8 +70,8 @@ pub struct PreConfigLayout {
 /// before `utf8_mode`).
 pub fn preconfig(platform: Platform) -> PreConfigLayout {
     match platform {
-        Platform::Linux => PreConfigLayout { size: 40, configure_locale: 16, utf8_mode: 28, dev_mode: 32 },
-        Platform::Windows => PreConfigLayout { size: 44, configure_locale: 16, utf8_mode: 32, dev_mode: 36 },
+        Platform::Linux => PreConfigLayout { size: 40, configure_locale: 16, coerce_c_locale: 20, utf8_mode: 28, dev_mode: 32 },
+        Platform::Windows => PreConfigLayout { size: 44, configure_locale: 16, coerce_c_locale: 20, utf8_mode: 32, dev_mode: 36 },
     }
 }
 

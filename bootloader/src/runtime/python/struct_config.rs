@@ -83,8 +83,10 @@ impl StructConfig {
         unsafe {
             (api.PyPreConfig_InitIsolatedConfig)(pre.as_mut_ptr().cast());
             // As python does: LC_CTYPE from the user's environment (which
-            // matters when UTF-8 mode is off), without coercing the C locale.
+            // matters when UTF-8 mode is off), and the C locale coerced to
+            // C.UTF-8 (PEP 538; POSIX only).
             write_int(pre.as_mut_ptr().cast(), pre_layout.configure_locale, 1);
+            write_int(pre.as_mut_ptr().cast(), pre_layout.coerce_c_locale, cfg!(unix).into());
             write_int(pre.as_mut_ptr().cast(), pre_layout.utf8_mode, options.utf8_mode.into());
             write_int(pre.as_mut_ptr().cast(), pre_layout.dev_mode, options.dev_mode.into());
             check(&api, (api.Py_PreInitialize)(pre.as_ptr().cast()));
