@@ -74,7 +74,8 @@ fn prepare_parent(dest: &Path) -> Result<PathBuf> {
 }
 
 /// Writes the stub, then the archive: natives first in load order, then the
-/// other entries sorted by name, then the manifest. Deterministic.
+/// other entries sorted by name, then the manifest; a Windows stub then gets
+/// the PE checksum of the whole file. Deterministic.
 fn write_executable<'a>(
     file: &mut File,
     stub: &[u8],
@@ -110,6 +111,10 @@ fn write_executable<'a>(
     let mut out = zip.finish().context("cannot finish the bundle's archive")?;
     out.flush()?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
+    if stub.starts_with(b"MZ") {
+        // A Windows executable: its CheckSum covers the payload too.
+        crate::pe::refresh_checksum(file, stub)?;
+    }
     file.rewind()?;
     file.sync_all()?;
     Ok(stored)

@@ -441,13 +441,14 @@ fn payload_appended_after_resources_is_found_before_and_after_signing() {
     let Some(stub) = stub(Variant::Plain) else {
         return;
     };
-    let mut exe = apply_resources(&stub, &sample_resources()).unwrap();
-    let image_end = exe.len() as u64;
-    let before = overlay_range(&exe).unwrap();
+    let image = apply_resources(&stub, &sample_resources()).unwrap();
+    let image_end = image.len() as u64;
+    let before = overlay_range(&image).unwrap();
     assert!(before.is_empty() && before.start <= image_end, "{before:?}");
     let payload: Vec<u8> = (0..10_001u32).map(|i| (i * 7 % 251) as u8).collect();
-    exe.extend_from_slice(&payload);
-    refresh_checksum(&mut exe).unwrap();
+    let mut file = std::io::Cursor::new([&image[..], &payload].concat());
+    refresh_checksum(&mut file, &image).unwrap();
+    let exe = file.into_inner();
     let range = overlay_range(&exe).unwrap();
     assert_eq!(range, before.start..before.start + payload.len() as u64);
     assert_eq!(&exe[range.start as usize..range.end as usize], &payload[..]);
