@@ -10,6 +10,10 @@ pub mod matrix;
 pub mod proc;
 pub mod root;
 pub mod venv;
+/// Skip or fail (`PYBUNDLE_REQUIRE_ALL`), CPython discovery: shared with
+/// the unit tests.
+#[path = "../../src/test_env.rs"]
+pub mod test_env;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
