@@ -58,7 +58,13 @@ pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: 
         make_executable(&path)?;
     }
     let exe_path = staging.path().join(name);
-    let mut exe = File::create(&exe_path).with_context(|| format!("cannot write {}", exe_path.display()))?;
+    // Read back too: a Windows stub's checksum covers the whole file.
+    let mut exe = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&exe_path)
+        .with_context(|| format!("cannot write {}", exe_path.display()))?;
     stored.extend(write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !on_disk(e)), manifest)?);
     make_executable(&exe_path)?;
     make_executable(staging.path())?;
