@@ -317,7 +317,8 @@ fn wrong_bytecode_or_home_is_a_one_line_error() {
     let home = home.to_str().unwrap();
     assert!(run(&[]).contains("--python-home"));
     assert!(run(&["--python-home", "/nonexistent"]).contains("not found"));
-    if let Some(other) = which_python("3.11") {
+    let other = test_env::cpython(11, "the wrong-bytecode check").map(|py| py.exe.clone());
+    if let Some(other) = other {
         let stderr = run(&["--python-home", home, "--python", other.to_str().unwrap()]);
         assert!(stderr.contains("magic"), "{stderr}");
     }
@@ -330,11 +331,6 @@ fn wrong_bytecode_or_home_is_a_one_line_error() {
         .unwrap()
         .stderr;
     assert!(String::from_utf8_lossy(&stderr).contains("--icon is for Windows bundles"));
-}
-
-fn which_python(version: &str) -> Option<PathBuf> {
-    let output = Command::new(format!("python{version}")).args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
-    output.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
 }
 
 /// `DLL!Function` and `DLL!*` entries of the Nano Server list.
