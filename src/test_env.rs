@@ -180,10 +180,11 @@ pub fn target_dir() -> PathBuf {
     manifest.join(target.map_or_else(|| PathBuf::from("target"), PathBuf::from))
 }
 
-/// `test-cache/` in the target directory, for what is worth keeping
-/// between runs.
+/// `$PYBUNDLE_TEST_CACHE`, else `test-cache/` in the target directory: for
+/// what is worth keeping between runs (roots, venvs, downloads).
 pub fn test_cache_dir() -> PathBuf {
-    let dir = target_dir().join("test-cache");
+    let named = std::env::var_os("PYBUNDLE_TEST_CACHE").filter(|d| !d.is_empty()).map(PathBuf::from);
+    let dir = named.unwrap_or_else(|| target_dir().join("test-cache"));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }

@@ -47,24 +47,10 @@ pub fn app_path(rel: &str) -> PathBuf {
     p
 }
 
-/// `target/test-cache/` (CARGO_TARGET_DIR if set), for things worth keeping
-/// between runs, like the distroless-like root.
+/// `target/test-cache/` (CARGO_TARGET_DIR if set, or PYBUNDLE_TEST_CACHE),
+/// for things worth keeping between runs, like the distroless-like root.
 pub fn test_cache_dir() -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) if !t.is_empty() => {
-            let t = PathBuf::from(t);
-            if t.is_absolute() {
-                t
-            } else {
-                manifest_dir().join(t)
-            }
-        }
-        _ => manifest_dir().join("target"),
-    };
-    let dir = target.join("test-cache");
-    fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    dir
+    test_env::test_cache_dir()
 }
 
 /// A fresh temporary directory, removed when dropped.
