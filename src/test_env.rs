@@ -53,8 +53,6 @@ pub struct Cpython {
     pub dynload: PathBuf,
     /// The `Python.h` directory (`INCLUDEPY`), when the headers are installed.
     pub include: Option<PathBuf>,
-    /// Built by pyenv (not a system package).
-    pub pyenv: bool,
 }
 
 /// Every CPython 3 with a shared libpython found here, once per process:
@@ -64,18 +62,14 @@ pub struct Cpython {
 pub fn cpythons() -> &'static [Cpython] {
     static FOUND: OnceLock<Vec<Cpython>> = OnceLock::new();
     FOUND.get_or_init(|| {
-        let candidates: Vec<(PathBuf, bool)> = match std::env::var_os("PYBUNDLE_TEST_PYTHONS") {
-            Some(list) => std::env::split_paths(&list).map(|p| (p, false)).collect(),
+        let candidates: Vec<PathBuf> = match std::env::var_os("PYBUNDLE_TEST_PYTHONS") {
+            Some(list) => std::env::split_paths(&list).collect(),
             None => (6..=20)
-                .map(|minor| (PathBuf::from(format!("/usr/bin/python3.{minor}")), false))
-                .chain(pyenv_pythons().into_iter().map(|p| (p, true)))
+                .map(|minor| PathBuf::from(format!("/usr/bin/python3.{minor}")))
+                .chain(pyenv_pythons())
                 .collect(),
         };
-        candidates
-            .into_iter()
-            .filter(|(exe, _)| exe.is_file())
-            .filter_map(|(exe, pyenv)| describe(&exe, pyenv))
-            .collect()
+        candidates.iter().filter(|exe| exe.is_file()).filter_map(|exe| describe(exe)).collect()
     })
 }
 
@@ -87,12 +81,15 @@ pub fn cpython(minor: u32, part: &str) -> Option<&'static Cpython> {
     require(found, &format!("a CPython 3.{minor} with a shared libpython (Debian: python3.{minor} libpython3.{minor})"), part)
 }
 
-/// The pyenv roots on this machine ($PYENV_ROOT, ~/.pyenv), canonical and
-/// without duplicates; only those that exist.
+/// The pyenv roots on this machine ($PYENV_ROOT, `pyenv root`, ~/.pyenv),
+/// canonical and without duplicates; only those that exist.
 pub fn pyenv_roots() -> Vec<PathBuf> {
+    let named = std::env::var_os("PYENV_ROOT").map(PathBuf::from);
+    let asked = Command::new("pyenv").arg("root").stdin(Stdio::null()).stderr(Stdio::null()).output().ok();
+    let asked = asked.filter(|out| out.status.success()).map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
     let home = std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv"));
     let mut roots: Vec<PathBuf> = Vec::new();
-    for root in std::env::var_os("PYENV_ROOT").map(PathBuf::from).into_iter().chain(home) {
+    for root in [named, asked, home].into_iter().flatten() {
         if let Ok(root) = std::fs::canonicalize(root) {
             if !roots.contains(&root) {
                 roots.push(root);
@@ -126,7 +123,7 @@ fn pyenv_pythons() -> Vec<PathBuf> {
 
 /// What `exe` says about itself; `None` for a static libpython or one that
 /// does not run.
-fn describe(exe: &Path, pyenv: bool) -> Option<Cpython> {
+fn describe(exe: &Path) -> Option<Cpython> {
     const SCRIPT: &str = "import platform, sys, sysconfig as s\n\
         v = s.get_config_var\n\
         print(platform.python_implementation(), platform.python_version(), sys.version_info[1], sep='\\n')\n\
@@ -147,7 +144,6 @@ fn describe(exe: &Path, pyenv: bool) -> Option<Cpython> {
         libpython: libpython.is_file().then_some(libpython)?,
         dynload: PathBuf::from(dynload),
         include: include.join("Python.h").is_file().then(|| include.to_path_buf()),
-        pyenv,
     })
 }
 

@@ -208,30 +208,7 @@ fn find_pythons() -> Vec<Python> {
     found
 }
 
-/// The pyenv roots on this machine ($PYENV_ROOT, `pyenv root`, ~/.pyenv),
-/// canonical and without duplicates; only those that exist.
-pub fn pyenv_roots() -> Vec<PathBuf> {
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if let Some(r) = std::env::var_os("PYENV_ROOT") {
-        roots.push(r.into());
-    }
-    if let Ok(out) = Command::new("pyenv").arg("root").stdin(Stdio::null()).output() {
-        if out.status.success() {
-            roots.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-        }
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        roots.push(PathBuf::from(home).join(".pyenv"));
-    }
-    let mut seen = Vec::new();
-    for root in roots {
-        let Ok(root) = fs::canonicalize(&root) else { continue };
-        if !seen.contains(&root) {
-            seen.push(root);
-        }
-    }
-    seen
-}
+pub use test_env::pyenv_roots;
 
 /// Runs `f` for every Python found, so one failing interpreter does not hide
 /// the others; panics at the end naming each one that failed.
