@@ -5,7 +5,7 @@
 #
 #   bash bench/mutants.sh                       # every core module
 #   bash bench/mutants.sh --file src/pe/checksum.rs   # one file
-#   bash bench/mutants.sh --file src/pe/checksum.rs --test-workspace=false  # its own crate's tests
+#   bash bench/mutants.sh --no-config --file src/pe/checksum.rs -- --lib   # the lib tests only
 #
 # Extra arguments go to `cargo mutants`. Results (caught.txt, missed.txt,
 # timeout.txt, unviable.txt) land in target/mutants/mutants.out/.
@@ -19,4 +19,4 @@ export PYBUNDLE_REQUIRE_ALL=1
 # The mutants build in copies of the tree; their tests use this checkout's
 # test cache (roots, venvs, embeddable Pythons that setup.sh fetched).
 export PYBUNDLE_TEST_CACHE="$PWD/target/test-cache"
-exec cargo mutants --output target/mutants "$@"
+exec cargo mutants --workspace --output target/mutants "$@"

@@ -6,6 +6,7 @@
 use super::headers::Headers;
 use anyhow::{Context, Result};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 
 /// The checksum of `image` when its CheckSum field sits at `checksum_offset`.
 pub fn pe_checksum(image: &[u8], checksum_offset: usize) -> u32 {
@@ -31,31 +32,41 @@ pub fn refresh_checksum<F: Read + Write + Seek>(file: &mut F, image: &[u8]) -> R
 /// The checksum of everything `reader` yields, with the four bytes at
 /// `field` counted as zero.
 fn checksum_of(mut reader: impl Read, field: u64) -> io::Result<u32> {
-    let field = field..field.saturating_add(4);
-    let mut buf = vec![0u8; 1 << 16];
-    // The words are summed without folding; one's-complement addition is
-    // associative, so folding once at the end gives the same 16-bit result
-    // as folding after every word.
-    let (mut sum, mut len) = (0u64, 0u64);
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        for (at, &byte) in (len..).zip(&buf[..n]) {
-            if !field.contains(&at) {
+    let mut sum = Sum { field: field..field.saturating_add(4), at: 0, words: 0 };
+    io::copy(&mut reader, &mut sum)?;
+    // One's-complement addition is associative, so folding the plain sum of
+    // the words once at the end gives the same 16-bit result as folding
+    // after every word.
+    let mut folded = sum.words;
+    while folded > 0xffff {
+        folded = (folded & 0xffff) + (folded >> 16);
+    }
+    Ok((folded as u32).wrapping_add(sum.at as u32))
+}
+
+/// Adds up the little-endian 16-bit words of what is written to it.
+struct Sum {
+    field: Range<u64>,
+    /// Bytes written so far.
+    at: u64,
+    words: u64,
+}
+
+impl Write for Sum {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        for (at, &byte) in (self.at..).zip(bytes) {
+            if !self.field.contains(&at) {
                 // The low byte of a word sits at an even offset.
-                sum += u64::from(byte) << (8 * (at & 1));
+                self.words += u64::from(byte) << (8 * (at & 1));
             }
         }
-        len += n as u64;
+        self.at += bytes.len() as u64;
+        Ok(bytes.len())
     }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
-    Ok((sum as u32).wrapping_add(len as u32))
 }
 
 #[cfg(test)]
