@@ -3,9 +3,9 @@
 # cargo-mutants: each mutant must make some test fail. Slow (every mutant
 # rebuilds and runs the suite), so not part of CI.
 #
-#   bash bench/mutants.sh                       # every core module
-#   bash bench/mutants.sh --file src/pe/checksum.rs   # one file
-#   bash bench/mutants.sh --no-config --file src/pe/checksum.rs -- --lib   # the lib tests only
+#   bash bench/mutants.sh              # every core module, the whole suite
+#   bash bench/mutants.sh --no-config --file src/pe/checksum.rs -- --lib
+#                                      # one file, its crate's unit tests
 #
 # Extra arguments go to `cargo mutants`. Results (caught.txt, missed.txt,
 # timeout.txt, unviable.txt) land in target/mutants/mutants.out/.
