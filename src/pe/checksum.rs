@@ -88,6 +88,8 @@ mod tests {
         let image = [0xff, 0xff, 0x02, 0x00, 0x07];
         // 0xffff + 0x0002 = 0x10001 -> 0x0002; + 0x0007 = 0x0009; + len 5.
         assert_eq!(pe_checksum(&image, 100), 0x0009 + 5);
+        // A sum of exactly 0xffff needs no folding.
+        assert_eq!(pe_checksum(&[0xff, 0xff], 100), 0xffff + 2);
     }
 
     /// 8191 bytes from a 64-bit LCG (the top byte of each state), made a
