@@ -20,10 +20,14 @@ export DEBIAN_FRONTEND=noninteractive
 # gcc-mingw-w64-x86-64: the linker of the Windows stub and of pybundle.exe.
 # wine, wine64: run Windows bundles and pybundle.exe in the tests.
 # icoutils, osslsigncode, openssl: read resources back, sign a bundle.
+# python3-pip: `python3 -m pip download` below.
+# libpython3.11-dev: Python.h, to check the stub's PyConfig offsets (tests/pyconfig.rs).
+# pypy3: the tests check that a PyPy is refused at build time.
 # curl, gpgv, xz-utils, debian-archive-keyring: ../shared/tools/make-sid-root.sh
 #   fetches and checks Debian sid's CPython 3.14 and 3.15 for the tests.
-PACKAGES=(python3.11 libpython3.11 python3.11-venv unzip util-linux coreutils dpkg apt binutils gcc libc6-dev
-    gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl curl gpgv xz-utils debian-archive-keyring)
+PACKAGES=(python3.11 libpython3.11 libpython3.11-dev python3.11-venv python3-pip unzip util-linux coreutils dpkg apt
+    binutils gcc libc6-dev gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl pypy3
+    curl gpgv xz-utils debian-archive-keyring)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -60,23 +64,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Optional: pypy3 lets the tests check that a PyPy is refused at build time
-# (tests/versions.rs skips that check without it). Not fatal if it cannot be
-# installed.
-OPTIONAL=(pypy3)
-missing=()
-for p in "${OPTIONAL[@]}"; do
-    if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-        missing+=("$p")
-    fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    update_once || true
-    echo "setup.sh: apt-get install ${missing[*]} (optional)" >&2
-    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || echo "setup.sh: warning: could not install ${missing[*]}; the tests that need it are skipped" >&2
-fi
-
 # The tests `apt-get download` the packages of their distroless-like root
 # once (then keep it under target/test-cache/); that needs current lists.
 # Not fatal here: without them, those tests fail and say why.
@@ -98,12 +85,12 @@ if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep 
     rustup target add x86_64-pc-windows-gnu >/dev/null
 fi
 
-# pefile (PyPI) reads Windows resources back in the pe tests
-# (PYBUNDLE_TEST_PYTHON, set by scripts/test.sh), from a venv of its own.
+# pefile (PyPI) reads Windows resources and checksums back in the tests
+# (src/test_env.rs finds this venv), from a venv of its own.
 PEFILE_VENV="$(cd "$(dirname "$0")/.." && pwd)/target/test-cache/pefile-venv"
 if ! "$PEFILE_VENV/bin/python" -c "import pefile" 2>/dev/null; then
     echo "setup.sh: pip install pefile (in $PEFILE_VENV)" >&2
-    python3 -m venv "$PEFILE_VENV"
+    /usr/bin/python3.11 -m venv "$PEFILE_VENV"
     "$PEFILE_VENV/bin/python" -m pip install -q pefile
 fi
 

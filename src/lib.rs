@@ -20,5 +20,7 @@ pub mod progress;
 pub mod python_options;
 pub mod report;
 pub mod stubs;
+#[cfg(test)]
+pub mod test_env;
 pub mod windows;
 pub mod write;

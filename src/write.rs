@@ -58,7 +58,13 @@ pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: 
         make_executable(&path)?;
     }
     let exe_path = staging.path().join(name);
-    let mut exe = File::create(&exe_path).with_context(|| format!("cannot write {}", exe_path.display()))?;
+    // Read back too: a Windows stub's checksum covers the whole file.
+    let mut exe = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&exe_path)
+        .with_context(|| format!("cannot write {}", exe_path.display()))?;
     stored.extend(write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !on_disk(e)), manifest)?);
     make_executable(&exe_path)?;
     make_executable(staging.path())?;
@@ -74,7 +80,8 @@ fn prepare_parent(dest: &Path) -> Result<PathBuf> {
 }
 
 /// Writes the stub, then the archive: natives first in load order, then the
-/// other entries sorted by name, then the manifest. Deterministic.
+/// other entries sorted by name, then the manifest; a Windows stub then gets
+/// the PE checksum of the whole file. Deterministic.
 fn write_executable<'a>(
     file: &mut File,
     stub: &[u8],
@@ -110,6 +117,10 @@ fn write_executable<'a>(
     let mut out = zip.finish().context("cannot finish the bundle's archive")?;
     out.flush()?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
+    if stub.starts_with(b"MZ") {
+        // A Windows executable: its CheckSum covers the payload too.
+        crate::pe::refresh_checksum(file, stub)?;
+    }
     file.rewind()?;
     file.sync_all()?;
     Ok(stored)

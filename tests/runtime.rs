@@ -71,6 +71,29 @@ fn multiprocessing_every_start_method_every_version() {
     });
 }
 
+/// `--python-option "-X dev"`: multiprocessing starts its helpers and
+/// workers through sys.executable with `-X dev` (spawn, forkserver); the
+/// bundle still knows them for helpers, so the app's main runs once, the
+/// resource tracker lives, and the workers run in dev mode as under
+/// `python -X dev`.
+#[test]
+fn multiprocessing_children_get_the_x_options() {
+    let b = build("mp_xoptions_app.py", &["--python-option", "-X dev"]);
+    for method in ["spawn", "forkserver"] {
+        let out = run_bundle(&b.exe, &[method]);
+        let mut plain = Command::new(&first_python().path);
+        minimal_env(&mut plain).args(["-X", "dev"]).arg(app_path("mp_xoptions_app.py")).arg(method);
+        let plain = run(&mut plain);
+        assert_exit(&plain, 0);
+        assert_exit(&out, 0);
+        let without_pids = |out: &Out| -> Vec<String> { out.stdout.lines().filter(|l| !l.starts_with("main ")).map(String::from).collect() };
+        assert_eq!(out.stdout.lines().filter(|l| l.starts_with("main ")).count(), 1, "{method}: a worker re-ran the app\n{out}");
+        assert_eq!(without_pids(&out), ["worker dev_mode True", "parent dev_mode True"], "{method}\n{out}");
+        assert_eq!(without_pids(&out), without_pids(&plain), "{method}: not as with python -X dev\n{out}\n{plain}");
+        assert!(!out.stderr.contains("Traceback"), "{method}: a process failed\n{out}");
+    }
+}
+
 #[test]
 fn multiprocessing_in_root() {
     require_root();
@@ -674,12 +697,12 @@ fn loaded_files(exe: &Path, args: &[&str]) -> (Out, Vec<String>) {
     (out, files)
 }
 
-fn check_floor_refusal(out: &Out, glibc: &str) {
+fn check_floor_refusal(out: &Out, floor: &str, glibc: &str) {
     assert_clean_failure(out);
     assert_eq!(out.stdout, "", "{out}");
     let lines = out.stderr_lines();
     assert_eq!(lines.len(), 1, "expected one line\n{out}");
-    assert!(lines[0].contains("2.99"), "the line does not name the bundle's floor 2.99\n{out}");
+    assert!(lines[0].contains(&format!("glibc {floor} or newer")), "the line does not name the bundle's floor {floor}\n{out}");
     assert!(lines[0].contains(glibc), "the line does not name the running glibc {glibc}\n{out}");
     assert!(!out.stderr.contains("Traceback"), "{out}");
 }
@@ -693,7 +716,7 @@ fn glibc_floor_raised_above_the_system() {
     let b = build("hello.py", &["--glibc-floor", "2.99"]);
     assert_eq!(manifest(&b.exe)["glibc_floor"], "2.99");
     let (out, files) = loaded_files(&b.exe, &[]);
-    check_floor_refusal(&out, &glibc);
+    check_floor_refusal(&out, "2.99", &glibc);
     assert_eq!(files, ["libc.so.6"], "the refused bundle loaded more than libc\n{out}");
 
     // The same check sees libpython's memfd in a bundle that starts.
@@ -702,12 +725,44 @@ fn glibc_floor_raised_above_the_system() {
     assert_exit(&out, 3);
     assert!(files.iter().any(|f| f.starts_with("/proc/self/fd/") || f.contains("libpython")), "{files:?}\n{out}");
 
+    // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         let work = RootWork::new("glibc-floor");
         let exe = work.install(b);
         let out = run_in_root(RootKind::Writable, &exe, &[], ROOT_ENV);
-        check_floor_refusal(&out, "2.36");
+        check_floor_refusal(&out, "2.99", "2.36");
+    } else {
+        test_env::missing("root (for the distroless-like root)", "glibc_floor_raised_above_the_system in the root");
     }
+}
+
+/// A floor with a newer major version and a lower minor one (3.0 on glibc
+/// 2.X) is still above the system: the major version counts first.
+#[test]
+fn glibc_floor_of_a_newer_major_version() {
+    let b = build("hello.py", &["--glibc-floor", "3.0"]);
+    assert_eq!(manifest(&b.exe)["glibc_floor"], "3.0");
+    check_floor_refusal(&run_bundle(&b.exe, &[]), "3.0", &host_glibc_version());
+}
+
+/// The floor the build records is the newest glibc version that any
+/// bundled native file needs, as readelf reads their version needs.
+#[test]
+fn glibc_floor_is_the_newest_any_bundled_file_needs() {
+    let part = "glibc_floor_is_the_newest_any_bundled_file_needs";
+    let b = shared_build_of(&App::Stdlib.script(), None, Mode::Onedir, first_python(), &[]);
+    let recorded = manifest(&b.exe)["glibc_floor"].as_str().expect("a floor").to_string();
+    let mut newest: Vec<((u32, u32), PathBuf)> = Vec::new();
+    walk(&b.output.join("_internal"), &mut |path, _| {
+        let is_elf = fs::read(path).is_ok_and(|d| d.starts_with(b"\x7fELF"));
+        if let Some(versions) = is_elf.then(|| test_env::readelf_glibc_versions(path, part)).flatten() {
+            newest.extend(versions.last().map(|v| (*v, path.to_path_buf())));
+        }
+    });
+    newest.sort();
+    let ((major, minor), file) = newest.last().expect("bundled ELF files with glibc version needs");
+    assert!(newest.len() > 5 && newest[0].0 < newest[newest.len() - 1].0, "the files need different glibc versions: {newest:?}");
+    assert_eq!(recorded, format!("{major}.{minor}"), "{} needs glibc {major}.{minor}", file.display());
 }
 
 /// A floor below what the bundle needs does not lower it; a malformed one

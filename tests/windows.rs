@@ -10,9 +10,12 @@
 //! (under `target/test-cache/embed/`). One wine prefix under
 //! `target/test-cache/` serves every test.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
+use support::test_env;
 
 const HELLO: &str = "tests/apps/windows_hello.py";
 const STDLIB_APP: &str = "tests/apps/windows_stdlib.py";
@@ -22,12 +25,12 @@ fn root() -> PathBuf {
 }
 
 fn test_cache() -> PathBuf {
-    root().join("target").join("test-cache")
+    test_env::test_cache_dir()
 }
 
 /// A fresh directory for one test's output.
 fn scratch(name: &str) -> PathBuf {
-    let dir = test_cache().join("windows").join(name);
+    let dir = test_env::target_dir().join("windows-tests").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -59,11 +62,25 @@ fn build(app: &str, minor: u32, onefile: bool, dist: &Path, extra: &[&str]) -> P
     assert!(output.status.success(), "pybundle failed: {}", String::from_utf8_lossy(&output.stderr));
     let stem = Path::new(app).file_stem().unwrap().to_string_lossy().into_owned();
     let name = extra.iter().position(|a| *a == "--name").map_or(stem, |i| extra[i + 1].to_string());
-    if onefile {
-        dist.join(format!("{name}.exe"))
-    } else {
-        dist.join(&name).join(format!("{name}.exe"))
-    }
+    let exe = if onefile { dist.join(format!("{name}.exe")) } else { dist.join(&name).join(format!("{name}.exe")) };
+    check_checksum(&exe);
+    exe
+}
+
+/// The executable's PE CheckSum covers the whole file (payload included),
+/// by pybundle's own computation and by pefile's `verify_checksum()`.
+fn check_checksum(exe: &Path) {
+    let data = std::fs::read(exe).unwrap();
+    // PE32+: the field is 64 bytes into the optional header, which follows
+    // the "PE\0\0" signature (at e_lfanew) and the 20-byte COFF header.
+    let at = u32::from_le_bytes(data[0x3c..0x40].try_into().unwrap()) as usize + 4 + 20 + 64;
+    let stored = u32::from_le_bytes(data[at..at + 4].try_into().unwrap());
+    assert_eq!(stored, pybundle::pe::pe_checksum(&data, at), "{}: stale PE checksum", exe.display());
+    let Some(python) = test_env::pefile_python("the PE checksum check with pefile") else { return };
+    let script = "import sys, pefile\npe = pefile.PE(sys.argv[1], fast_load=True)\nprint(pe.verify_checksum(), pe.OPTIONAL_HEADER.CheckSum)";
+    let output = Command::new(python).args(["-c", script]).arg(exe).output().unwrap();
+    assert!(output.status.success(), "pefile: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), format!("True {stored}"), "{}: pefile", exe.display());
 }
 
 /// The shared wine prefix, created once (the first start takes a while).
@@ -178,7 +195,11 @@ fn unicode_arguments_round_trip() {
 #[test]
 fn onefile_natives_go_to_one_reused_cache_directory() {
     let dist = scratch("cache");
-    let exe = build(HELLO, 13, true, &dist, &[]);
+    // An app of its own, so that no other test's bundle has its cache id.
+    let app = dist.join("cache_hello.py");
+    let source = std::fs::read_to_string(root().join(HELLO)).unwrap();
+    std::fs::write(&app, format!("{source}\nCACHE_TEST = 'only this test bundles this app'\n")).unwrap();
+    let exe = build(app.to_str().unwrap(), 13, true, &dist, &[]);
     let cache = dist.join("cache");
     let windows_cache = format!("Z:{}", cache.display()).replace('/', "\\");
     for _ in 0..2 {
@@ -189,12 +210,17 @@ fn onefile_natives_go_to_one_reused_cache_directory() {
     assert_eq!(entries.len(), 1, "one content-addressed directory, no leftovers: {entries:?}");
     assert!(entries[0].join(".pybundle/lib/python313.dll").is_file());
     assert!(entries[0].join(".pybundle/lib/vcruntime140.dll").is_file());
-    // Without PYBUNDLE_CACHE_DIR: %LOCALAPPDATA%\pybundle.
+    // Without PYBUNDLE_CACHE_DIR: %LOCALAPPDATA%\pybundle, made by this run
+    // (an earlier run's directory is removed first).
+    let users = wine_prefix().join("drive_c/users");
+    let id = entries[0].file_name().unwrap();
+    let local: Vec<PathBuf> = std::fs::read_dir(&users).unwrap().map(|e| e.unwrap().path().join("AppData/Local/pybundle").join(id)).collect();
+    for dir in &local {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     let output = wine(&exe, &[], &[]);
     assert_eq!(output.status.code(), Some(3));
-    let users = wine_prefix().join("drive_c/users");
-    let local = std::fs::read_dir(&users).unwrap().map(|e| e.unwrap().path().join("AppData/Local/pybundle"));
-    assert!(local.into_iter().any(|dir| dir.join(entries[0].file_name().unwrap()).is_dir()), "the same directory name under %LOCALAPPDATA%\\pybundle");
+    assert!(local.iter().any(|dir| dir.join(".pybundle/lib/python313.dll").is_file()), "the same directory name under %LOCALAPPDATA%\\pybundle");
 }
 
 #[test]
@@ -291,7 +317,8 @@ fn wrong_bytecode_or_home_is_a_one_line_error() {
     let home = home.to_str().unwrap();
     assert!(run(&[]).contains("--python-home"));
     assert!(run(&["--python-home", "/nonexistent"]).contains("not found"));
-    if let Some(other) = which_python("3.11") {
+    let other = test_env::cpython(11, "the wrong-bytecode check").map(|py| py.exe.clone());
+    if let Some(other) = other {
         let stderr = run(&["--python-home", home, "--python", other.to_str().unwrap()]);
         assert!(stderr.contains("magic"), "{stderr}");
     }
@@ -304,11 +331,6 @@ fn wrong_bytecode_or_home_is_a_one_line_error() {
         .unwrap()
         .stderr;
     assert!(String::from_utf8_lossy(&stderr).contains("--icon is for Windows bundles"));
-}
-
-fn which_python(version: &str) -> Option<PathBuf> {
-    let output = Command::new(format!("python{version}")).args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
-    output.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
 }
 
 /// `DLL!Function` and `DLL!*` entries of the Nano Server list.

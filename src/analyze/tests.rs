@@ -7,15 +7,12 @@ use crate::probe::{probe, Interpreter};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use crate::test_env;
 
-/// `$PYBUNDLE_TEST_PYTHON`, else pyenv's 3.11 if present, else Debian's.
-fn base_python() -> Option<PathBuf> {
-    let named = std::env::var_os("PYBUNDLE_TEST_PYTHON").map(PathBuf::from);
-    named.into_iter().chain(["/root/.pyenv/versions/3.11.7/bin/python3.11", "/usr/bin/python3.11"].map(PathBuf::from)).find(|p| p.is_file())
-}
-
-fn cache_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-cache")
+/// The first CPython 3.11 found (Debian's, else pyenv's); `None` (after
+/// reporting it) when there is none.
+fn base_python(part: &str) -> Option<PathBuf> {
+    test_env::cpython(11, part).map(|py| py.exe.clone())
 }
 
 /// CPython's start-up modules, as `python -I -S` has them.
@@ -41,20 +38,22 @@ fn names(analysis: &Analysis) -> Vec<&str> {
     analysis.modules.keys().map(String::as_str).collect()
 }
 
-/// A virtualenv with `packages` installed, made once and kept in the test
-/// cache; `None` (after saying why) when pip cannot install them here.
-fn venv(label: &str, packages: &[&str]) -> Option<Interpreter> {
+/// A virtualenv of the base CPython with `packages` installed, made once and
+/// kept in the test cache under a name derived from the base interpreter
+/// and the package list; `None` (after reporting it) when pip cannot
+/// install them here.
+fn venv(packages: &[&str], part: &str) -> Option<Interpreter> {
     static LOCK: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
     let _guard = LOCK.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    let base = base_python()?;
-    let interpreter = base.file_name()?.to_string_lossy().into_owned();
-    let dir = cache_dir().join(format!("venv-{label}-{interpreter}"));
+    let base = base_python(part)?;
+    let key = format!("{}\n{}", base.display(), packages.join("\n"));
+    let dir = test_env::test_cache_dir().join(format!("venv-analyze-{}", &blake3::hash(key.as_bytes()).to_hex()[..16]));
     let python = dir.join("bin/python");
     let done = dir.join(".complete");
     if !done.is_file() {
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(cache_dir()).ok()?;
-        let made = Command::new(&base).args(["-m", "venv"]).arg(&dir).status().ok()?.success();
+        std::fs::create_dir_all(&dir).unwrap();
+        let made = Command::new(&base).args(["-m", "venv"]).arg(&dir).status().is_ok_and(|s| s.success());
         let installed = made
             && Command::new(&python)
                 .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
@@ -62,17 +61,33 @@ fn venv(label: &str, packages: &[&str]) -> Option<Interpreter> {
                 .status()
                 .is_ok_and(|s| s.success());
         if !installed {
-            eprintln!("skipped: pip could not install {packages:?} into {}", dir.display());
+            let _ = std::fs::remove_dir_all(&dir);
+            test_env::missing(&format!("a package registry pip can install {packages:?} from"), part);
             return None;
         }
-        std::fs::write(&done, "").ok()?;
+        std::fs::write(&done, key).unwrap();
     }
     Some(probe(&python).expect("the venv's python probes"))
 }
 
+/// The distributions installed in a venv, as its own `importlib.metadata`
+/// lists them, without the installers venv puts in.
+fn installed_distributions(python: &Interpreter) -> Vec<String> {
+    let script = "import importlib.metadata as m\nfor d in m.distributions(): print(d.metadata['Name'])";
+    let output = Command::new(&python.command).args(["-I", "-c", script]).output().expect("python runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut names: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|n| !["pip", "setuptools", "wheel"].contains(n))
+        .map(String::from)
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn hello_world_keeps_only_what_it_needs() {
-    let Some(base) = base_python() else { return eprintln!("skipped: no CPython 3.11 here") };
+    let Some(base) = base_python("hello_world_keeps_only_what_it_needs") else { return };
     let python = probe(&base).unwrap();
     let analysis = analyze_script(&python, "print('hello')\n");
     let modules = names(&analysis);
@@ -90,16 +105,20 @@ fn hello_world_keeps_only_what_it_needs() {
 
 #[test]
 fn stdlib_extension_modules_come_with_their_packages() {
-    let Some(base) = base_python() else { return eprintln!("skipped: no CPython 3.11 here") };
+    let Some(base) = base_python("stdlib_extension_modules_come_with_their_packages") else { return };
     let python = probe(&base).unwrap();
-    let analysis = analyze_script(&python, "import json, sqlite3, ssl, tkinter, ctypes.test\nfrom xml.etree import ElementTree\n");
+    let analysis = analyze_script(&python, "import json, sqlite3, ssl, tkinter, ctypes.test, lib2to3, ensurepip\nfrom xml.etree import ElementTree\n");
     let modules = names(&analysis);
     for wanted in ["_json", "json.decoder", "sqlite3.dbapi2", "_sqlite3", "sqlite3.dump", "_ssl", "_socket", "_elementtree", "xml.etree.ElementPath", "pyexpat"] {
         assert!(modules.contains(&wanted), "lacks {wanted}");
     }
-    assert!(!modules.contains(&"tkinter") && !modules.contains(&"sqlite3.test") && !modules.contains(&"ctypes.test"));
-    // Left out on purpose, so not reported missing.
-    assert!(!analysis.missing.iter().any(|m| m.name == "ctypes.test"), "{:?}", analysis.missing);
+    for unwanted in ["tkinter", "sqlite3.test", "ctypes.test", "lib2to3", "ensurepip"] {
+        assert!(!modules.contains(&unwanted), "has {unwanted}");
+    }
+    // Left out on purpose (every CPython has them), so not reported missing.
+    for name in ["lib2to3", "ensurepip"] {
+        assert!(!analysis.missing.iter().any(|m| m.name == name), "{name}: {:?}", analysis.missing);
+    }
     assert_eq!(analysis.modules["json"].reason, Reason::ImportedBy("__main__".into()));
     assert_eq!(analysis.modules["sqlite3.dump"].reason, Reason::ImpliedBy("_sqlite3".into()));
     assert!(matches!(analysis.modules["sqlite3"].kind, ModuleKind::Package(_)));
@@ -108,7 +127,7 @@ fn stdlib_extension_modules_come_with_their_packages() {
 
 #[test]
 fn search_path_has_what_site_adds() {
-    let Some(python) = venv("thirdparty", &["click", "rich", "requests", "pyyaml"]) else { return };
+    let Some(python) = venv(&["click", "rich", "requests", "pyyaml"], "search_path_has_what_site_adds") else { return };
     let inputs = Inputs::new(&python, Entry::Module("json".into()), &[PathBuf::from("/extra")]).unwrap();
     let site = python.executable.parent().unwrap().parent().unwrap().join("lib/python3.11/site-packages");
     let position = |dir: &Path| inputs.search_path.iter().position(|p| p == dir);
@@ -136,14 +155,17 @@ fn has_file(dist: &Distribution, relative: &str) -> bool {
 
 #[test]
 fn third_party_distributions_come_whole() {
-    let Some(python) = venv("thirdparty", &["click", "rich", "requests", "pyyaml"]) else { return };
+    let Some(python) = venv(&["click", "rich", "requests", "pyyaml"], "third_party_distributions_come_whole") else { return };
     let analysis = analyze_script(&python, "import click, requests, yaml\nfrom rich.console import Console\n");
     let reached: Vec<&str> = analysis.distributions.iter().map(|d| d.name.as_str()).collect();
     for name in ["click", "rich", "requests", "PyYAML", "certifi", "urllib3", "idna", "charset-normalizer", "Pygments", "markdown-it-py", "mdurl"] {
         assert!(reached.contains(&name), "{name} not reached: {reached:?}");
     }
-    // Nothing from the base interpreter's site-packages, which the venv hides.
-    assert_eq!(reached.len(), 11, "{reached:?}");
+    // Everything pip installed (the app reaches each), nothing from the base
+    // interpreter's site-packages, which the venv hides.
+    let mut sorted = reached.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, installed_distributions(&python));
 
     let certifi = distribution(&analysis, "certifi");
     assert!(has_file(certifi, "certifi/cacert.pem"));
@@ -165,7 +187,7 @@ fn third_party_distributions_come_whole() {
 
 #[test]
 fn fastapi_app() {
-    let Some(python) = venv("fastapi", &["fastapi", "uvicorn"]) else { return };
+    let Some(python) = venv(&["fastapi", "uvicorn"], "fastapi_app") else { return };
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("app.py");
     std::fs::write(&script, "from fastapi import FastAPI\nimport uvicorn\napp = FastAPI()\n").unwrap();
@@ -201,7 +223,10 @@ fn synthetic_tree(root: &Path) -> Inputs {
     write_tree(root, &[
         ("app/main.py", "import mypkg.sub\nfrom mypkg import *\nimport nsp.one, nsp.two\nimport editable_mod, broken\nimport excluded_pkg.x\nfrom .nothing import x\n"),
         ("app/mypkg/__init__.py", "__all__ = ['starred', 'name_only']\nfrom . import helper\nfrom .helper import thing\nname_only = 1\n"),
-        ("app/mypkg/sub.py", "from .. import beyond\n"),
+        ("app/mypkg/sub.py", "from .. import beyond\nfrom .inner import leaf\n"),
+        ("app/mypkg/inner/__init__.py", ""),
+        ("app/mypkg/inner/leaf.py", "from . import sibling\nfrom ..helper import thing\n"),
+        ("app/mypkg/inner/sibling.py", ""),
         ("app/mypkg/helper.py", "thing = 1\n"),
         ("app/mypkg/starred.py", ""),
         ("app/mypkg/__main__.py", "from . import helper\n"),
@@ -240,7 +265,7 @@ fn packages_namespaces_roots_and_excludes() {
     let modules = names(&analysis);
     assert_eq!(
         modules,
-        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "extra.deep.loop", "mypkg", "mypkg.helper", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "sys"]
+        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "extra.deep.loop", "mypkg", "mypkg.helper", "mypkg.inner", "mypkg.inner.leaf", "mypkg.inner.sibling", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "sys"]
     );
     assert_eq!(analysis.modules["nsp"].kind, ModuleKind::Namespace(vec![root.join("site/nsp"), root.join("site2/nsp")]));
     assert_eq!(analysis.modules["nsp.one"].origin, Origin::Distribution("nsp-one".into()));
@@ -248,6 +273,9 @@ fn packages_namespaces_roots_and_excludes() {
     assert_eq!(analysis.modules["editable_mod"].origin, Origin::App);
     assert_eq!(analysis.modules["mypkg.starred"].reason, Reason::ImportedBy("__main__".into()));
     assert_eq!(analysis.modules["extra.deep.leaf"].reason, Reason::Root);
+    // Relative imports in plain modules (not packages) count from their package.
+    assert_eq!(analysis.modules["mypkg.inner.leaf"].reason, Reason::ImportedBy("mypkg.sub".into()));
+    assert_eq!(analysis.modules["mypkg.inner.sibling"].reason, Reason::ImportedBy("mypkg.inner.leaf".into()));
     assert_eq!(analysis.modules["sys"].kind, ModuleKind::Builtin);
     let dists: Vec<(&str, usize)> = analysis.distributions.iter().map(|d| (d.name.as_str(), d.files.len())).collect();
     assert_eq!(dists, [("nsp-one", 3), ("nsp_two", 2)]);
@@ -336,7 +364,7 @@ fn imported_at_run_time(python: &Path, source: &str) -> Option<Vec<String>> {
 
 #[test]
 fn static_analysis_covers_what_python_imports() {
-    let Some(base) = base_python() else { return eprintln!("skipped: no CPython 3.11 here") };
+    let Some(base) = base_python("static_analysis_covers_what_python_imports") else { return };
     let python = probe(&base).unwrap();
     let mut gaps = Vec::new();
     for source in EXERCISES {

@@ -127,17 +127,17 @@ pub fn needed(data: &[u8]) -> Result<Vec<String>> {
 mod tests {
     use super::*;
 
-    fn read(path: &str) -> Option<Vec<u8>> {
-        let data = std::fs::read(path).ok();
-        if data.is_none() {
-            eprintln!("skipped: {path} is absent");
-        }
-        data
+    use crate::test_env;
+    use std::process::Command;
+
+    /// The file at `path`, or `None` after reporting it missing for `part`.
+    fn read(path: &str, part: &str) -> Option<Vec<u8>> {
+        test_env::require(std::fs::read(path).ok(), path, part)
     }
 
     #[test]
     fn libssl_facts() {
-        let Some(data) = read("/usr/lib/x86_64-linux-gnu/libssl.so.3") else {
+        let Some(data) = read("/usr/lib/x86_64-linux-gnu/libssl.so.3", "libssl_facts") else {
             return;
         };
         assert_eq!(soname(&data).unwrap().as_deref(), Some("libssl.so.3"));
@@ -153,13 +153,38 @@ mod tests {
         assert!(libc.1.iter().any(|v| v.starts_with("GLIBC_2.")), "{libc:?}");
     }
 
+    /// A shared object linked by the C compiler with `flags`.
+    fn link_shared(flags: &[&str], part: &str) -> Option<Vec<u8>> {
+        let cc = test_env::require(which::which("cc").ok(), "cc (gcc)", part)?;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("m.c"), "int f(void) { return 1; }\n").unwrap();
+        let out = dir.path().join("libm_test.so");
+        let status = Command::new(cc)
+            .current_dir(dir.path())
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(&out)
+            .arg("m.c")
+            .args(flags)
+            .status()
+            .unwrap();
+        assert!(status.success(), "cc {flags:?} failed");
+        Some(std::fs::read(out).unwrap())
+    }
+
     #[test]
-    fn runpath_of_pyenv_extension() {
-        let path = "/root/.pyenv/versions/3.11.7/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so";
-        let Some(data) = read(path) else { return };
+    fn runpath_rpath_and_soname_of_a_linked_library() {
+        let part = "runpath_rpath_and_soname_of_a_linked_library";
+        let Some(data) = link_shared(&["-Wl,--enable-new-dtags,-rpath,/opt/one/lib:$ORIGIN/../two", "-Wl,-soname,libm_test.so.1"], part) else {
+            return;
+        };
         let info = parse(&data).unwrap();
-        assert_eq!(info.runpath, ["/root/.pyenv/versions/3.11.7/lib"]);
+        assert_eq!(info.runpath, ["/opt/one/lib", "$ORIGIN/../two"]);
         assert!(info.rpath.is_empty());
+        assert_eq!(info.soname.as_deref(), Some("libm_test.so.1"));
+        let Some(data) = link_shared(&["-Wl,--disable-new-dtags,-rpath,/opt/old"], part) else { return };
+        let info = parse(&data).unwrap();
+        assert_eq!(info.rpath, ["/opt/old"]);
+        assert!(info.runpath.is_empty());
         assert_eq!(info.soname, None);
     }
 

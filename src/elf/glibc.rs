@@ -58,6 +58,8 @@ fn parse_version(name: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_env;
+    use std::path::Path;
 
     #[test]
     fn core_membership() {
@@ -90,38 +92,32 @@ mod tests {
         assert_eq!(parse_version("GCC_3.0"), None);
     }
 
-    #[test]
-    fn floor_of_system_files() {
-        let path = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
-        let Ok(data) = std::fs::read(path) else {
-            eprintln!("skipped: {path} is absent");
+    /// The floor of the file at `path` is the newest glibc version that
+    /// readelf shows it needs.
+    fn check_floor_against_readelf(path: &Path, part: &str) {
+        let Some(data) = test_env::require(std::fs::read(path).ok(), &path.display().to_string(), part) else {
             return;
         };
-        let (major, minor) = glibc_floor(&data)
-            .unwrap()
-            .expect("libssl needs versioned glibc symbols");
-        assert_eq!(major, 2);
-        assert!((2..=50).contains(&minor), "{minor}");
-        // The same object's needs, checked independently: the floor is the max.
-        let info = dynamic::parse(&data).unwrap();
-        let all: Vec<_> = info
-            .version_needs
-            .iter()
-            .flat_map(|(_, v)| v.iter())
-            .collect();
-        assert!(
-            all.iter()
-                .any(|v| v.as_str() == format!("GLIBC_{major}.{minor}")),
-            "{all:?}"
-        );
+        let Some(versions) = test_env::readelf_glibc_versions(path, part) else { return };
+        assert!(versions.len() > 1, "{} needs several glibc versions: {versions:?}", path.display());
+        assert_eq!(glibc_floor(&data).unwrap(), versions.last().copied(), "{}", path.display());
+    }
+
+    #[test]
+    fn floor_of_system_files_is_the_newest_version_they_need() {
+        let part = "floor_of_system_files_is_the_newest_version_they_need";
+        check_floor_against_readelf(Path::new("/usr/lib/x86_64-linux-gnu/libssl.so.3"), part);
+        for py in test_env::cpythons() {
+            check_floor_against_readelf(&py.libpython, part);
+        }
     }
 
     #[test]
     fn floor_ignores_non_glibc_needs() {
         // libstdc++ also needs GCC_* versions from libgcc_s; only glibc's count.
-        let path = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
-        let Ok(data) = std::fs::read(path) else {
-            eprintln!("skipped: {path} is absent");
+        let path = Path::new("/usr/lib/x86_64-linux-gnu/libstdc++.so.6");
+        let part = "floor_ignores_non_glibc_needs";
+        let Some(data) = test_env::require(std::fs::read(path).ok(), "libstdc++.so.6 (libstdc++6)", part) else {
             return;
         };
         let info = dynamic::parse(&data).unwrap();
@@ -131,7 +127,7 @@ mod tests {
                 .any(|(file, _)| file == "libgcc_s.so.1"),
             "{info:?}"
         );
-        assert!(matches!(glibc_floor(&data).unwrap(), Some((2, _))));
+        check_floor_against_readelf(path, part);
     }
 
     #[test]

@@ -450,16 +450,32 @@ fn is_x86_64_elf_file(path: &Path) -> bool {
 mod tests {
     use super::*;
 
-    const DEBIAN_SSL: &str = "/usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so";
-    const PYENV_SSL: &str =
-        "/root/.pyenv/versions/3.11.7/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so";
+    use crate::test_env;
 
-    fn present(path: &str) -> bool {
-        let exists = Path::new(path).exists();
-        if !exists {
-            eprintln!("skipped: {path} is absent");
+    /// `_ssl` extension modules of every CPython 3.8+ found, with the file
+    /// name of each; reported missing for `part` when there is none.
+    fn ssl_modules(part: &str) -> Vec<(PathBuf, String)> {
+        let found: Vec<(PathBuf, String)> = test_env::cpythons()
+            .iter()
+            .filter(|py| py.minor >= 8)
+            .filter_map(|py| {
+                let entries = std::fs::read_dir(&py.dynload).ok()?;
+                let path = entries.flatten().map(|e| e.path()).find(|p| {
+                    p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("_ssl."))
+                })?;
+                let name = path.file_name()?.to_string_lossy().into_owned();
+                Some((path, name))
+            })
+            .collect();
+        if found.is_empty() {
+            test_env::missing("a CPython with its _ssl extension module (Debian: python3.11)", part);
         }
-        exists
+        found
+    }
+
+    /// The file at `path`; `false` after reporting it missing for `part`.
+    fn present(path: &str, part: &str) -> bool {
+        test_env::require(Path::new(path).exists().then_some(()), path, part).is_some()
     }
 
     fn position(libs: &[NativeLib], soname: &str) -> usize {
@@ -468,53 +484,41 @@ mod tests {
             .unwrap_or_else(|| panic!("{soname} missing from {libs:#?}"))
     }
 
-    fn check_ssl_closure(root: &str) {
+    fn check_ssl_closure(root: &Path, name: &str) {
         let libs = Resolver::system()
             .unwrap()
-            .closure(&[PathBuf::from(root)])
+            .closure(&[root.to_path_buf()])
             .unwrap();
         let ssl = position(&libs, "libssl.so.3");
         let crypto = position(&libs, "libcrypto.so.3");
         assert!(crypto < ssl, "{libs:#?}");
         let last = libs.last().unwrap();
-        assert!(last.is_root && last.path == Path::new(root) && last.needed_by.is_empty());
+        assert!(last.is_root && last.path == root && last.needed_by.is_empty());
         assert_eq!(libs.iter().filter(|l| l.is_root).count(), 1);
         assert!(libs.iter().all(|l| !is_glibc_core(&l.soname)), "{libs:#?}");
-        assert_eq!(
-            libs[ssl].needed_by,
-            ["_ssl.cpython-311-x86_64-linux-gnu.so"]
-        );
+        assert_eq!(libs[ssl].needed_by, [name]);
         let mut crypto_needers = libs[crypto].needed_by.clone();
         crypto_needers.sort();
-        assert_eq!(
-            crypto_needers,
-            ["_ssl.cpython-311-x86_64-linux-gnu.so", "libssl.so.3"]
-        );
+        assert_eq!(crypto_needers, [name, "libssl.so.3"]);
         assert!(libs[ssl].path.is_absolute() && libs[ssl].path.exists());
     }
 
     #[test]
-    fn closure_of_debian_ssl_module() {
-        if present(DEBIAN_SSL) {
-            check_ssl_closure(DEBIAN_SSL);
-        }
-    }
-
-    #[test]
-    fn closure_of_pyenv_ssl_module() {
-        if present(PYENV_SSL) {
-            check_ssl_closure(PYENV_SSL);
+    fn closure_of_every_cpythons_ssl_module() {
+        for (path, name) in ssl_modules("closure_of_every_cpythons_ssl_module") {
+            eprintln!("{}", path.display());
+            check_ssl_closure(&path, &name);
         }
     }
 
     #[test]
     fn closure_is_deterministic_and_deduplicated() {
-        if !present(DEBIAN_SSL) {
+        let Some((ssl_module, _)) = ssl_modules("closure_is_deterministic_and_deduplicated").pop() else {
             return;
-        }
+        };
         let resolver = Resolver::system().unwrap();
         let roots = [
-            PathBuf::from(DEBIAN_SSL),
+            ssl_module,
             PathBuf::from("/usr/lib/x86_64-linux-gnu/libssl.so.3"),
         ];
         let first = resolver.closure(&roots).unwrap();
@@ -533,7 +537,9 @@ mod tests {
     #[test]
     fn root_soname_satisfies_needed() {
         let libssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
-        if !present(DEBIAN_SSL) || !present(libssl) {
+        let part = "root_soname_satisfies_needed";
+        let Some((ssl_module, name)) = ssl_modules(part).pop() else { return };
+        if !present(libssl, part) {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -541,25 +547,22 @@ mod tests {
         std::fs::copy(libssl, &copy).unwrap();
         let libs = Resolver::system()
             .unwrap()
-            .closure(&[PathBuf::from(DEBIAN_SSL), copy.clone()])
+            .closure(&[ssl_module, copy.clone()])
             .unwrap();
         let ssl: Vec<_> = libs.iter().filter(|l| l.soname == "libssl.so.3").collect();
         assert_eq!(ssl.len(), 1);
         assert_eq!(ssl[0].path, copy);
         assert!(ssl[0].is_root);
-        assert_eq!(ssl[0].needed_by, ["_ssl.cpython-311-x86_64-linux-gnu.so"]);
-        assert!(
-            position(&libs, "libssl.so.3")
-                < position(&libs, "_ssl.cpython-311-x86_64-linux-gnu.so")
-        );
+        assert_eq!(ssl[0].needed_by, [name.as_str()]);
+        assert!(position(&libs, "libssl.so.3") < position(&libs, &name));
     }
 
     #[test]
     fn missing_needed_library_is_named() {
-        if !present(DEBIAN_SSL) {
+        let Some((ssl_module, name)) = ssl_modules("missing_needed_library_is_named").pop() else {
             return;
-        }
-        let mut data = std::fs::read(DEBIAN_SSL).unwrap();
+        };
+        let mut data = std::fs::read(ssl_module).unwrap();
         let from = b"\0libssl.so.3\0";
         let at = data
             .windows(from.len())
@@ -567,7 +570,7 @@ mod tests {
             .expect("libssl.so.3 in .dynstr");
         data[at..at + from.len()].copy_from_slice(b"\0libxyq.so.3\0");
         let dir = tempfile::tempdir().unwrap();
-        let patched = dir.path().join("_ssl.cpython-311-x86_64-linux-gnu.so");
+        let patched = dir.path().join(&name);
         std::fs::write(&patched, &data).unwrap();
         let err = Resolver::system()
             .unwrap()
@@ -575,7 +578,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("libxyq.so.3, needed by _ssl.cpython-311-x86_64-linux-gnu.so, was not found (searched "),
+            err.starts_with(&format!("libxyq.so.3, needed by {name}, was not found (searched ")),
             "{err}"
         );
         assert!(
@@ -588,11 +591,12 @@ mod tests {
     fn origin_rpath_is_searched_first() {
         let libssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
         let libcrypto = "/usr/lib/x86_64-linux-gnu/libcrypto.so.3";
-        if !present(DEBIAN_SSL) || !present(libcrypto) || !present(libssl) {
+        let part = "origin_rpath_is_searched_first";
+        let Some((root, _)) = ssl_modules(part).pop() else { return };
+        if !present(libcrypto, part) || !present(libssl, part) {
             return;
         }
         // A root with RUNPATH $ORIGIN/../deps finds libcrypto in that dir.
-        let root = PathBuf::from(DEBIAN_SSL);
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("deps")).unwrap();
         std::fs::create_dir(dir.path().join("mods")).unwrap();

@@ -3,7 +3,8 @@
 //! checksum), finding the appended payload, and listing imports.
 //!
 //! A bundle is made in this order: [`apply_resources`] on the stub, append
-//! the payload, [`refresh_checksum`], then optionally sign (Authenticode
+//! the payload, [`refresh_checksum`] (done by `crate::write` for every
+//! Windows bundle), then optionally sign (Authenticode
 //! appends a certificate table); at run time [`overlay_range`] finds the
 //! payload between the image and the certificate table.
 

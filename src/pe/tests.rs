@@ -1,8 +1,8 @@
 //! End-to-end checks of `pe` on real Windows executables built with mingw-w64,
 //! read back with independent tools (wrestool/icotool from icoutils, Python's
 //! pefile), run under wine64 and signed with osslsigncode. A missing tool
-//! skips its part with a message, unless PYBUNDLE_REQUIRE_WINDOWS_TOOLS=1
-//! makes that a failure.
+//! skips its part with a message, unless PYBUNDLE_REQUIRE_ALL=1 makes that a
+//! failure (`crate::test_env`).
 
 use super::*;
 use std::path::{Path, PathBuf};
@@ -67,23 +67,12 @@ impl Variant {
 }
 
 fn target_dir() -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("pe-tests");
+    let dir = crate::test_env::target_dir().join("pe-tests");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-/// Reports a missing tool: a skip, or a failure when CI asks for every tool.
-fn missing(tool: &str, part: &str) {
-    let required = std::env::var("PYBUNDLE_REQUIRE_WINDOWS_TOOLS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{tool} is required (PYBUNDLE_REQUIRE_WINDOWS_TOOLS=1) for {part}"
-    );
-    eprintln!("skipping {part}: {tool} not found");
-}
+use crate::test_env::missing;
 
 fn tool(name: &str, part: &str) -> Option<PathBuf> {
     let found = which::which(name).ok();
@@ -105,52 +94,56 @@ fn run(cmd: &mut Command) -> String {
 
 static BUILD: Mutex<()> = Mutex::new(());
 
-/// The test program built as `variant`, cached under the target directory;
-/// `None` (skipped) without mingw-w64.
+/// The test program built as `variant`, cached under the target directory
+/// in a directory named by a hash of everything that makes it (source,
+/// resource script and data, flags, the compiler's version); `None`
+/// (skipped) without mingw-w64.
 fn stub(variant: Variant) -> Option<Vec<u8>> {
     let gcc = tool("x86_64-w64-mingw32-gcc", "tests on a real PE")?;
+    let windres = tool("x86_64-w64-mingw32-windres", "tests on a real PE")?;
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = target_dir();
-    let name = format!("{variant:?}").to_lowercase();
-    let exe = dir.join(format!("{name}.exe"));
-    let source = dir.join("program.c");
-    if std::fs::read_to_string(&source).ok().as_deref() != Some(PROGRAM) {
-        std::fs::write(&source, PROGRAM).unwrap();
-        for v in Variant::ALL {
-            let _ = std::fs::remove_file(dir.join(format!("{v:?}.exe").to_lowercase()));
-        }
+    let big = vec![0x5a; 96 * 1024];
+    let rc = match variant {
+        Variant::Plain => None,
+        Variant::RsrcNotLast | Variant::RsrcLast => Some(SMALL_RC.to_string()),
+        Variant::RsrcBig => Some(format!("{SMALL_RC}2 RCDATA \"big.bin\"\n")),
+    };
+    let mut flags = vec!["-O1"];
+    if rc.is_some() {
+        flags.push("-s");
     }
+    if matches!(variant, Variant::RsrcLast) {
+        flags.push("-Wl,--disable-reloc-section");
+    }
+    flags.push("-lversion");
+    let recipe = [
+        PROGRAM,
+        rc.as_deref().unwrap_or(""),
+        &flags.join(" "),
+        &run(Command::new(&gcc).arg("--version")),
+        &run(Command::new(&windres).arg("--version")),
+    ]
+    .join("\0");
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(recipe.as_bytes()).update(&big);
+    let name = format!("{variant:?}").to_lowercase();
+    let dir = target_dir().join(format!("{name}-{}", &hasher.finalize().to_hex()[..16]));
+    let exe = dir.join("program.exe");
     if !exe.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("program.c"), PROGRAM).unwrap();
         let mut cmd = Command::new(&gcc);
-        cmd.current_dir(&dir)
-            .args(["-O1", "-o"])
-            .arg(&exe)
-            .arg("program.c");
-        let rc = match variant {
-            Variant::Plain => None,
-            Variant::RsrcNotLast | Variant::RsrcLast => Some(SMALL_RC.to_string()),
-            Variant::RsrcBig => {
-                std::fs::write(dir.join("big.bin"), vec![0x5a; 96 * 1024]).unwrap();
-                Some(format!("{SMALL_RC}2 RCDATA \"big.bin\"\n"))
-            }
-        };
+        cmd.current_dir(&dir).args(["-o", "program.tmp.exe", "program.c"]);
         if let Some(rc) = rc {
-            let (script, object) = (
-                dir.join(format!("{name}.rc")),
-                dir.join(format!("{name}.res.o")),
-            );
-            std::fs::write(&script, rc).unwrap();
-            run(Command::new("x86_64-w64-mingw32-windres")
+            std::fs::write(dir.join("big.bin"), &big).unwrap();
+            std::fs::write(dir.join("program.rc"), rc).unwrap();
+            run(Command::new(&windres)
                 .current_dir(&dir)
-                .arg(&script)
-                .args(["-O", "coff", "-o"])
-                .arg(&object));
-            cmd.arg(&object).arg("-s");
+                .args(["program.rc", "-O", "coff", "-o", "program.res.o"]));
+            cmd.arg("program.res.o");
         }
-        if matches!(variant, Variant::RsrcLast) {
-            cmd.arg("-Wl,--disable-reloc-section");
-        }
-        run(cmd.arg("-lversion"));
+        run(cmd.args(&flags));
+        std::fs::rename(dir.join("program.tmp.exe"), &exe).unwrap();
     }
     Some(std::fs::read(&exe).unwrap())
 }
@@ -210,19 +203,7 @@ for kind in pe.DIRECTORY_ENTRY_RESOURCE.entries:
             if kind.id == 14: out["groups"] += 1
 print(json.dumps(out))
 "#;
-    let python = std::env::var("PYBUNDLE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_pefile = Command::new(&python)
-        .args(["-c", "import pefile"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_pefile {
-        missing(
-            "Python with pefile (set PYBUNDLE_TEST_PYTHON)",
-            "the pefile checks",
-        );
-        return None;
-    }
+    let python = crate::test_env::pefile_python("the pefile checks")?;
     let out = run(Command::new(&python).args(["-c", SCRIPT]).arg(path));
     Some(serde_json::from_str(&out).unwrap())
 }
@@ -441,13 +422,14 @@ fn payload_appended_after_resources_is_found_before_and_after_signing() {
     let Some(stub) = stub(Variant::Plain) else {
         return;
     };
-    let mut exe = apply_resources(&stub, &sample_resources()).unwrap();
-    let image_end = exe.len() as u64;
-    let before = overlay_range(&exe).unwrap();
+    let image = apply_resources(&stub, &sample_resources()).unwrap();
+    let image_end = image.len() as u64;
+    let before = overlay_range(&image).unwrap();
     assert!(before.is_empty() && before.start <= image_end, "{before:?}");
     let payload: Vec<u8> = (0..10_001u32).map(|i| (i * 7 % 251) as u8).collect();
-    exe.extend_from_slice(&payload);
-    refresh_checksum(&mut exe).unwrap();
+    let mut file = std::io::Cursor::new([&image[..], &payload].concat());
+    refresh_checksum(&mut file, &image).unwrap();
+    let exe = file.into_inner();
     let range = overlay_range(&exe).unwrap();
     assert_eq!(range, before.start..before.start + payload.len() as u64);
     assert_eq!(&exe[range.start as usize..range.end as usize], &payload[..]);
@@ -586,6 +568,7 @@ fn corrupted_executables_give_errors_not_panics() {
         return;
     };
     let headers_end = 0x400;
+    let (mut applied, mut refused) = (0, 0);
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
         state ^= state << 13;
@@ -607,8 +590,39 @@ fn corrupted_executables_give_errors_not_panics() {
         if round % 5 == 0 {
             exe.truncate((next() % stub.len() as u64) as usize);
         }
-        let _ = apply_resources(&exe, &Resources::default());
-        let _ = overlay_range(&exe);
-        let _ = imports(&exe);
+        let one_line = |what: &str, error: anyhow::Error| {
+            let message = format!("{error:#}");
+            assert!(
+                !message.is_empty() && !message.contains('\n'),
+                "round {round}: {what}: {message:?}"
+            );
+        };
+        match apply_resources(&exe, &Resources::default()) {
+            Ok(out) => {
+                applied += 1;
+                // Where the input's payload can be found, so can the output's.
+                if overlay_range(&exe).is_ok() {
+                    let range = overlay_range(&out).unwrap_or_else(|e| panic!("round {round}: {e:#}"));
+                    assert!(range.end <= out.len() as u64, "round {round}: {range:?}");
+                }
+            }
+            Err(e) => {
+                refused += 1;
+                one_line("apply_resources", e);
+            }
+        }
+        match overlay_range(&exe) {
+            Ok(range) => assert!(
+                range.start <= range.end && range.end <= exe.len() as u64,
+                "round {round}: {range:?} in {} bytes",
+                exe.len()
+            ),
+            Err(e) => one_line("overlay_range", e),
+        }
+        if let Err(e) = imports(&exe) {
+            one_line("imports", e);
+        }
     }
+    // Both outcomes occurred, so both were checked.
+    assert!(applied > 0 && refused > 0, "{applied} applied, {refused} refused");
 }

@@ -11,6 +11,10 @@ pub mod proc;
 pub mod root;
 pub mod sid;
 pub mod venv;
+/// Skip or fail (`PYBUNDLE_REQUIRE_ALL`), CPython discovery: shared with
+/// the unit tests.
+#[path = "../../src/test_env.rs"]
+pub mod test_env;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -44,24 +48,10 @@ pub fn app_path(rel: &str) -> PathBuf {
     p
 }
 
-/// `target/test-cache/` (CARGO_TARGET_DIR if set), for things worth keeping
-/// between runs, like the distroless-like root.
+/// `target/test-cache/` (CARGO_TARGET_DIR if set, or PYBUNDLE_TEST_CACHE),
+/// for things worth keeping between runs, like the distroless-like root.
 pub fn test_cache_dir() -> PathBuf {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) if !t.is_empty() => {
-            let t = PathBuf::from(t);
-            if t.is_absolute() {
-                t
-            } else {
-                manifest_dir().join(t)
-            }
-        }
-        _ => manifest_dir().join("target"),
-    };
-    let dir = target.join("test-cache");
-    fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    dir
+    test_env::test_cache_dir()
 }
 
 /// A fresh temporary directory, removed when dropped.
@@ -219,30 +209,7 @@ fn find_pythons() -> Vec<Python> {
     found
 }
 
-/// The pyenv roots on this machine ($PYENV_ROOT, `pyenv root`, ~/.pyenv),
-/// canonical and without duplicates; only those that exist.
-pub fn pyenv_roots() -> Vec<PathBuf> {
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if let Some(r) = std::env::var_os("PYENV_ROOT") {
-        roots.push(r.into());
-    }
-    if let Ok(out) = Command::new("pyenv").arg("root").stdin(Stdio::null()).output() {
-        if out.status.success() {
-            roots.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-        }
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        roots.push(PathBuf::from(home).join(".pyenv"));
-    }
-    let mut seen = Vec::new();
-    for root in roots {
-        let Ok(root) = fs::canonicalize(&root) else { continue };
-        if !seen.contains(&root) {
-            seen.push(root);
-        }
-    }
-    seen
-}
+pub use test_env::pyenv_roots;
 
 /// Runs `f` for every Python found, so one failing interpreter does not hide
 /// the others; panics at the end naming each one that failed.

@@ -219,6 +219,10 @@ fn make(dir: &Path) -> Result<(), String> {
         .filter_map(|l| l.split_once("=="))
         .map(|(n, v)| format!("{n} {v}\n"))
         .collect();
+    let listed: Vec<String> = versions.lines().filter_map(|l| l.split_once(' ')).map(|(n, _)| normalize(n)).collect();
+    if let Some(absent) = PACKAGES.iter().find(|p| !listed.contains(&normalize(p))) {
+        return Err(format!("pip reported success but {absent} is not installed in {}\n{out}", dir.display()));
+    }
     fs::write(dir.join(VERSIONS), versions).map_err(|e| e.to_string())?;
     fs::write(dir.join(MARKER), marker_text()).map_err(|e| e.to_string())
 }

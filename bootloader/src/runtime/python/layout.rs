@@ -1,7 +1,9 @@
 //! Where the fields of CPython's `PyConfig` struct lie, per version.
 //!
 //! The offsets were computed from each version's public `cpython/initconfig.h`
-//! with `offsetof`, for x86_64 Linux (LP64, gcc) and for x86_64 Windows
+//! with `offsetof` (`pyconfig_offsets.c`, whose Linux output is kept in
+//! `pyconfig_offsets.txt` and checked by the tests), for x86_64 Linux (LP64,
+//! gcc) and for x86_64 Windows
 //! (LLP64, `x86_64-w64-mingw32-gcc -DMS_WINDOWS`: a 4-byte `unsigned long`
 //! `hash_seed`, and the `legacy_windows_*` members). The stub fills a zeroed
 //! buffer through `PyConfig_InitIsolatedConfig` and then writes these
@@ -416,5 +418,72 @@ mod tests {
             assert!(layout(platform, 3, 7).is_none());
             assert!(layout(platform, 3, 14).is_none());
         }
+    }
+
+    /// The Linux tables as `pyconfig_offsets.c` prints them.
+    fn as_generator_output(minor: u32) -> String {
+        let l = layout(Platform::Linux, 3, minor).expect("layout");
+        let p = preconfig(Platform::Linux);
+        let config = [
+            ("size", l.size),
+            ("isolated", l.isolated),
+            ("use_environment", l.use_environment),
+            ("dev_mode", l.dev_mode),
+            ("faulthandler", l.faulthandler),
+            ("use_hash_seed", l.use_hash_seed),
+            ("hash_seed", l.hash_seed),
+            ("xoptions", l.xoptions),
+            ("warnoptions", l.warnoptions),
+            ("optimization_level", l.optimization_level),
+            ("buffered_stdio", l.buffered_stdio),
+            ("install_signal_handlers", l.install_signal_handlers),
+            ("parse_argv", l.parse_argv),
+            ("argv", l.argv),
+            ("program_name", l.program_name),
+            ("site_import", l.site_import),
+            ("write_bytecode", l.write_bytecode),
+            ("user_site_directory", l.user_site_directory),
+            ("configure_c_stdio", l.configure_c_stdio),
+            ("pathconfig_warnings", l.pathconfig_warnings),
+            ("module_search_paths_set", l.module_search_paths_set),
+            ("module_search_paths", l.module_search_paths),
+            ("executable", l.executable),
+            ("base_executable", l.base_executable),
+            ("prefix", l.prefix),
+            ("base_prefix", l.base_prefix),
+            ("exec_prefix", l.exec_prefix),
+            ("base_exec_prefix", l.base_exec_prefix),
+        ];
+        let mut out = String::new();
+        for (field, offset) in config.into_iter().chain(l.safe_path.map(|at| ("safe_path", at))) {
+            out.push_str(&format!("PyConfig.{field} {offset}\n"));
+        }
+        for (field, offset) in [
+            ("size", p.size),
+            ("configure_locale", p.configure_locale),
+            ("coerce_c_locale", p.coerce_c_locale),
+            ("utf8_mode", p.utf8_mode),
+            ("dev_mode", p.dev_mode),
+        ] {
+            out.push_str(&format!("PyPreConfig.{field} {offset}\n"));
+        }
+        out
+    }
+
+    /// Every supported version's Linux layout is what `offsetof` gave for
+    /// that version's headers (pyconfig_offsets.txt; the packer's
+    /// tests/pyconfig.rs checks that file against the headers of every
+    /// interpreter on the machine).
+    #[test]
+    fn linux_layouts_match_offsetof_in_each_versions_headers() {
+        let recorded = include_str!("pyconfig_offsets.txt");
+        let mut versions = Vec::new();
+        for section in recorded.split("\n== ").skip(1) {
+            let (version, offsets) = section.split_once('\n').expect("a version line");
+            let minor: u32 = version.strip_prefix("3.").and_then(|m| m.parse().ok()).expect("3.X");
+            assert_eq!(as_generator_output(minor).trim_end(), offsets.trim_end(), "3.{minor}: layout.rs differs from offsetof");
+            versions.push(minor);
+        }
+        assert_eq!(versions, (8..=13).collect::<Vec<_>>());
     }
 }
