@@ -9,7 +9,7 @@ use std::path::PathBuf;
     name = "pybundle",
     version,
     about = "Bundle a Python application into one self-contained executable",
-    after_help = "Examples:\n  pybundle app.py --onefile      # -> dist/app\n  pybundle app.py                # -> dist/app/app and its files\n  pybundle -m mypkg --onefile    # a module as the entry, like python -m"
+    after_help = "Examples:\n  pybundle app.py --onefile      # -> dist/app\n  pybundle app.py                # -> dist/app/app and its files\n  pybundle -m mypkg --onefile    # a module as the entry, like python -m\n  pybundle                       # build as [tool.pybundle] in ./pyproject.toml says\n  pybundle inspect dist/app      # what a bundle holds (--json); a script named inspect: pybundle ./inspect"
 )]
 pub struct Cli {
     /// The application's entry script (or `script` in `[tool.pybundle]`
@@ -129,6 +129,15 @@ pub struct Cli {
 pub enum EntryPoint {
     Script(PathBuf),
     Module(String),
+}
+
+impl std::fmt::Display for EntryPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EntryPoint::Script(script) => write!(f, "{}", script.file_name().unwrap_or(script.as_os_str()).to_string_lossy()),
+            EntryPoint::Module(module) => write!(f, "-m {module}"),
+        }
+    }
 }
 
 /// One `--add-data`: a file or directory and where it goes.

@@ -14,6 +14,7 @@ pub mod discover;
 pub mod elf;
 pub mod entry_point;
 pub mod find_program;
+pub mod inspect;
 pub mod pe;
 pub mod pipeline;
 pub mod plan;

@@ -83,6 +83,7 @@ pub fn build(options: &Options) -> Result<Built> {
         format: manifest::FORMAT,
         python: PythonInfo { version: python.version, libpython: libpython_name },
         entry: layout::MAIN_MODULE.to_string(),
+        entry_source: Some(options.entry.to_string()),
         layout,
         glibc_floor: glibc_floor.map(|(major, minor)| format!("{major}.{minor}")),
         natives: plan.manifest_natives(&needs),

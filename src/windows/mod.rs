@@ -179,6 +179,7 @@ pub fn build(options: &Options) -> Result<Built> {
         format: manifest::FORMAT,
         python: PythonInfo { version: home.version, libpython: format!("{}/{}", layout::LIB_DIR, home.dll) },
         entry: layout::MAIN_MODULE.to_string(),
+        entry_source: Some(options.entry.to_string()),
         layout: if options.onefile { Layout::Onefile } else { Layout::Onedir },
         glibc_floor: None,
         natives: plan.manifest_natives(&closure.needs),
