@@ -20,8 +20,10 @@ export DEBIAN_FRONTEND=noninteractive
 # gcc-mingw-w64-x86-64: the linker of the Windows stub and of pybundle.exe.
 # wine, wine64: run Windows bundles and pybundle.exe in the tests.
 # icoutils, osslsigncode, openssl: read resources back, sign a bundle.
+# podman, runc: build and run examples/distroless/Dockerfile's final stage
+#   in tests/container.rs (configured by tests/container/containers.conf).
 PACKAGES=(python3.11 libpython3.11 python3.11-venv unzip util-linux coreutils dpkg apt binutils gcc libc6-dev
-    gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl)
+    gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl podman runc)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
