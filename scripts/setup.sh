@@ -92,11 +92,15 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo --version >/dev/null
 
-# The Windows stub is built (and embedded) when this Rust target is there.
-if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
-    echo "setup.sh: rustup target add x86_64-pc-windows-gnu" >&2
-    rustup target add x86_64-pc-windows-gnu >/dev/null
-fi
+# The Windows stub is built (and embedded) when the first Rust target is
+# there; the second builds the static Linux pybundle of the wheel
+# (scripts/build-wheels.sh, tests/wheel.rs).
+for target in x86_64-pc-windows-gnu x86_64-unknown-linux-musl; do
+    if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx "$target"; then
+        echo "setup.sh: rustup target add $target" >&2
+        rustup target add "$target" >/dev/null
+    fi
+done
 
 # pefile (PyPI) reads Windows resources back in the pe tests
 # (PYBUNDLE_TEST_PYTHON, set by scripts/test.sh), from a venv of its own.
