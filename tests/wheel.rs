@@ -1,7 +1,8 @@
 //! pybundle as a Python package: the wheels of `scripts/build-wheels.sh`
 //! (a static Linux `pybundle`, tagged for any glibc, and a win_amd64
 //! `pybundle.exe`) and the wheel of a plain `pip wheel .`. Each is installed
-//! or unpacked and used for real: from a fresh venv, and under wine.
+//! or unpacked and used for real: from a fresh venv, with `uvx`, and under
+//! wine. maturin and uv come from the venv that scripts/setup.sh makes.
 mod support;
 
 use std::fs;
@@ -9,15 +10,55 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use support::*;
+
+/// The venv with maturin and uv that scripts/setup.sh makes.
+fn wheel_tools() -> PathBuf {
+    let bin = test_cache_dir().join("wheel-tools/bin");
+    assert!(bin.join("maturin").is_file() && bin.join("uvx").is_file(), "{} lacks maturin or uv: run scripts/setup.sh", bin.display());
+    bin
+}
+
+/// Runs `cmd` in a process group of its own with stdin closed, killing the
+/// whole group (cargo and rustc under pip) if it outlives `limit`.
+fn run_limited(cmd: &mut Command, limit: Duration) -> Out {
+    use std::os::unix::process::CommandExt;
+    let logs = tempdir();
+    let (stdout, stderr) = (logs.path().join("stdout"), logs.path().join("stderr"));
+    let mut child = cmd
+        .process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(fs::File::create(&stdout).unwrap())
+        .stderr(fs::File::create(&stderr).unwrap())
+        .spawn()
+        .expect("start the command");
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            // SAFETY: kill has no memory preconditions; the group is the child's own.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            let _ = child.wait();
+            panic!("{cmd:?} still ran after {limit:?}; killed it\n{}", fs::read_to_string(&stderr).unwrap_or_default());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let read = |path: &Path| String::from_utf8_lossy(&fs::read(path).unwrap_or_default()).into_owned();
+    Out { cmd: format!("{cmd:?}"), status, stdout: read(&stdout), stderr: read(&stderr) }
+}
 
 /// The wheels built by scripts/build-wheels.sh, once per test process.
 fn release_wheels() -> &'static [PathBuf] {
     static WHEELS: OnceLock<Vec<PathBuf>> = OnceLock::new();
     WHEELS.get_or_init(|| {
         let out = process_scratch().join("wheels");
-        let built = run(Command::new("bash").arg(manifest_dir().join("scripts/build-wheels.sh")).arg(&out));
+        wheel_tools();
+        let limit = Duration::from_secs(1800);
+        let built = run_limited(Command::new("bash").arg(manifest_dir().join("scripts/build-wheels.sh")).arg(&out), limit);
         assert_exit(&built, 0);
         wheels_in(&out)
     })
@@ -71,12 +112,17 @@ fn glibc_needed(elf_data: &[u8]) -> Option<(u32, u32)> {
         .or(Some((0, 0)))
 }
 
-/// The glibc version a wheel's platform tag promises, e.g. manylinux_2_17.
-fn tagged_glibc(wheel: &Path) -> (u32, u32) {
+/// The glibc version a wheel's platform tag promises (manylinux_2_17), or
+/// `None` for a plain `linux` tag, which promises nothing beyond this machine.
+fn tagged_glibc(wheel: &Path) -> Option<(u32, u32)> {
     let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
-    let tag = name.split(['-', '.']).find(|part| part.starts_with("manylinux_")).unwrap_or_else(|| panic!("{name} has no manylinux_X_Y tag"));
+    let platform = name.trim_end_matches(".whl").rsplit('-').next().unwrap().to_string();
+    if platform == "linux_x86_64" {
+        return None;
+    }
+    let tag = platform.split('.').find(|t| t.starts_with("manylinux_")).unwrap_or_else(|| panic!("{name} has neither a manylinux_X_Y nor the linux tag"));
     let mut parts = tag.trim_start_matches("manylinux_").split('_').map(|p| p.parse::<u32>().unwrap());
-    (parts.next().unwrap(), parts.next().unwrap())
+    Some((parts.next().unwrap(), parts.next().unwrap()))
 }
 
 /// A fresh venv of Debian's python3.11 with `wheel` installed from the file
@@ -142,26 +188,44 @@ fn linux_wheel_works_from_a_fresh_venv() {
     check_builds_like_the_cargo_packer(&bin);
 }
 
-/// `pip wheel .` (maturin as the build backend) builds for this machine; the
-/// wheel's tag must not promise an older glibc than its binary needs.
+/// `uvx --from WHEEL pybundle`, offline: uv installs the wheel alone and
+/// runs it.
+#[test]
+fn uvx_runs_the_linux_wheel() {
+    let wheel = wheel_tagged(release_wheels(), "manylinux_2_17_x86_64");
+    let tmp = tempdir();
+    fs::copy(App::Hello.script(), tmp.path().join("hello.py")).unwrap();
+    let out = run(Command::new(wheel_tools().join("uvx"))
+        .args(["--offline", "--python", "/usr/bin/python3.11", "--from"])
+        .arg(&wheel)
+        .args(["pybundle", "hello.py", "--onefile", "--python", "/usr/bin/python3.11"])
+        .current_dir(tmp.path())
+        .env("HOME", scratch_home())
+        .env("UV_CACHE_DIR", tmp.path().join("uv-cache"))
+        .env("UV_TOOL_DIR", tmp.path().join("uv-tools")));
+    assert_exit(&out, 0);
+    let ran = run_bundle(&tmp.path().join("dist/hello"), &["z"]);
+    assert_exit(&ran, 3);
+    assert_eq!(ran.stdout, "hello from pybundle\nargs: ['z']\n", "{ran}");
+}
+
+/// `pip wheel .` (maturin as the build backend) builds for this machine
+/// (maturin tags such a wheel `linux_x86_64`); a manylinux tag must not
+/// promise an older glibc than its binary needs.
 #[test]
 fn pip_wheel_of_the_source_tree_is_tagged_by_what_it_needs() {
-    release_wheels(); // makes target/test-cache/maturin-venv
-    let maturin_venv = test_cache_dir().join("maturin-venv");
+    let tools = wheel_tools();
     let out = tempdir();
-    let path = format!("{}:{}", maturin_venv.join("bin").display(), std::env::var("PATH").unwrap_or_default());
-    let built = run(Command::new(maturin_venv.join("bin/pip"))
-        .args(["wheel", "-q", "--no-deps", "--no-build-isolation", "-w"])
-        .arg(out.path())
-        .arg(manifest_dir())
-        .env("PATH", path));
+    let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default());
+    let mut pip_wheel = Command::new(tools.join("pip"));
+    pip_wheel.args(["wheel", "-q", "--no-deps", "--no-build-isolation", "-w"]).arg(out.path()).arg(manifest_dir()).env("PATH", path);
+    let built = run_limited(&mut pip_wheel, Duration::from_secs(1800));
     assert_exit(&built, 0);
     let wheels = wheels_in(out.path());
     assert_eq!(wheels.len(), 1, "{wheels:?}");
     let wheel = &wheels[0];
     let binary = wheel_file(wheel, ".data/scripts/pybundle");
-    if let Some(needed) = glibc_needed(&binary) {
-        let tagged = tagged_glibc(wheel);
+    if let (Some(needed), Some(tagged)) = (glibc_needed(&binary), tagged_glibc(wheel)) {
         assert!(needed <= tagged, "{} is tagged for glibc {tagged:?} but its pybundle needs GLIBC_{needed:?}", wheel.display());
     }
     let tmp = tempdir();
