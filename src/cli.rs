@@ -1,7 +1,7 @@
 //! Command-line options of `pybundle`.
 
 use anyhow::{bail, Result};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -181,7 +181,10 @@ impl Cli {
         let entry = match (&self.script, &self.module) {
             (Some(script), _) => EntryPoint::Script(script.clone()),
             (None, Some(module)) => EntryPoint::Module(module.clone()),
-            (None, None) => bail!("no entry given; pass the app's script, -m MODULE or --entry-point NAME, or set one in [tool.pybundle] of pyproject.toml"),
+            (None, None) => {
+                let why = "no entry given; pass the app's script, -m MODULE or --entry-point NAME, or set one in [tool.pybundle] of pyproject.toml";
+                return Err(Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, why).into());
+            }
         };
         Ok(Options {
             entry,

@@ -22,12 +22,16 @@ fn main() -> ExitCode {
     exit(built.map(|_| true))
 }
 
-/// Success, a failure already described (false), or an error to describe.
+/// Success, a failure already described (false), a usage error (exit code
+/// 2, as clap's own), or an error to describe.
 fn exit(result: anyhow::Result<bool>) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
+            if let Some(usage) = error.downcast_ref::<clap::Error>() {
+                usage.exit();
+            }
             let text = format!("{error:#}").replace('\n', " ");
             eprintln!("pybundle: error: {text}");
             ExitCode::FAILURE

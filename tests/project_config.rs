@@ -107,13 +107,18 @@ fn an_unknown_key_or_a_wrong_type_is_one_error_naming_key_and_file() {
     assert_one_error_line(&run(&mut pybundle_in(tmp.path())), &["pyproject.toml", "not valid TOML"]);
 }
 
+/// A usage error, as clap's own: exit code 2.
 #[test]
-fn no_entry_anywhere_is_an_error() {
+fn no_entry_anywhere_is_a_usage_error() {
     let tmp = tempdir();
     let out = run(&mut pybundle_in(tmp.path()));
-    assert_one_error_line(&out, &["no entry given", "[tool.pybundle]"]);
+    assert_exit(&out, 2);
+    assert!(out.stderr.contains("no entry given") && out.stderr.contains("[tool.pybundle]"), "{out}");
     project(tmp.path(), "onefile = true\n");
-    assert_one_error_line(&run(pybundle_in(tmp.path()).arg("-q")), &["no entry given"]);
+    let out = run(pybundle_in(tmp.path()).arg("-q"));
+    assert_exit(&out, 2);
+    assert!(out.stderr.contains("no entry given"), "{out}");
+    assert_nothing_created(&tmp.path().join("dist"));
 }
 
 /// A src-layout project with a console script, not installed anywhere.
