@@ -9,18 +9,16 @@ use std::path::{Path, PathBuf};
 
 /// The launcher, in a temporary directory that lives as long as this.
 pub struct EntryScript {
-    dir: tempfile::TempDir,
+    path: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl EntryScript {
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join(LAUNCHER)
+        self.path.clone()
     }
 }
 
-/// The launcher's file name: not a module name, so that it cannot shadow
-/// the package it imports (`greet = "greet.cli:main"`).
-const LAUNCHER: &str = "pybundle-entry-point.py";
 
 /// Writes the launcher of `[project.scripts]` entry `name`.
 pub fn script_for(pyproject: &Pyproject, name: &str) -> Result<EntryScript> {
@@ -39,8 +37,11 @@ pub fn script_for(pyproject: &Pyproject, name: &str) -> Result<EntryScript> {
         bail!("entry point {name:?} cannot be the name of an executable; use a name without slashes");
     }
     let dir = tempfile::Builder::new().prefix("pybundle-entry-").tempdir().context("cannot create a temporary directory")?;
-    std::fs::write(dir.path().join(LAUNCHER), source).context("cannot write the entry point's launcher")?;
-    Ok(EntryScript { dir })
+    // Named so that it is no module name: it cannot shadow the package it
+    // imports (`greet = "greet.cli:main"`).
+    let path = dir.path().join(format!("{name} (entry point).py"));
+    std::fs::write(&path, source).context("cannot write the entry point's launcher")?;
+    Ok(EntryScript { path, _dir: dir })
 }
 
 /// The project's own source directories, where its package is found when it

@@ -149,6 +149,8 @@ fn entry_point_builds_the_projects_console_script() {
     let ran = run_bundle(&tmp.path().join("dist/greet"), &["a", "b"]);
     assert_exit(&ran, 7);
     assert_eq!(ran.stdout, "greet ['a', 'b']\n", "{ran}");
+    let inspected = run(pybundle().arg("inspect").arg(tmp.path().join("dist/greet")));
+    assert!(inspected.stdout.contains("entry        greet (entry point).py"), "{inspected}");
 
     // The same as a key, with an attribute path.
     let tmp = tempdir();
