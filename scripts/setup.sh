@@ -25,9 +25,11 @@ export DEBIAN_FRONTEND=noninteractive
 # pypy3: the tests check that a PyPy is refused at build time.
 # curl, gpgv, xz-utils, debian-archive-keyring: ../shared/tools/make-sid-root.sh
 #   fetches and checks Debian sid's CPython 3.14 and 3.15 for the tests.
+# podman, runc: build and run examples/distroless/Dockerfile's final stage
+#   in tests/container.rs (configured by tests/container/containers.conf).
 PACKAGES=(python3.11 libpython3.11 libpython3.11-dev python3.11-venv python3-pip unzip util-linux coreutils dpkg apt
     binutils gcc libc6-dev gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl pypy3
-    curl gpgv xz-utils debian-archive-keyring)
+    curl gpgv xz-utils debian-archive-keyring podman runc)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -79,11 +81,15 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo --version >/dev/null
 
-# The Windows stub is built (and embedded) when this Rust target is there.
-if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
-    echo "setup.sh: rustup target add x86_64-pc-windows-gnu" >&2
-    rustup target add x86_64-pc-windows-gnu >/dev/null
-fi
+# The Windows stub is built (and embedded) when the first Rust target is
+# there; the second builds the static Linux pybundle of the wheel
+# (scripts/build-wheels.sh, tests/wheel.rs).
+for target in x86_64-pc-windows-gnu x86_64-unknown-linux-musl; do
+    if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx "$target"; then
+        echo "setup.sh: rustup target add $target" >&2
+        rustup target add "$target" >/dev/null
+    fi
+done
 
 # pefile (PyPI) reads Windows resources and checksums back in the tests
 # (src/test_env.rs finds this venv), from a venv of its own.
@@ -92,6 +98,15 @@ if ! "$PEFILE_VENV/bin/python" -c "import pefile" 2>/dev/null; then
     echo "setup.sh: pip install pefile (in $PEFILE_VENV)" >&2
     /usr/bin/python3.11 -m venv "$PEFILE_VENV"
     "$PEFILE_VENV/bin/python" -m pip install -q pefile
+fi
+
+# maturin builds pybundle's wheels (scripts/build-wheels.sh, pip wheel .);
+# uv runs one with uvx (tests/wheel.rs). Both from PyPI, in a venv of their own.
+WHEEL_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/target/test-cache/wheel-tools"
+if ! "$WHEEL_TOOLS/bin/maturin" --version >/dev/null 2>&1 || ! "$WHEEL_TOOLS/bin/uvx" --version >/dev/null 2>&1; then
+    echo "setup.sh: pip install maturin uv (in $WHEEL_TOOLS)" >&2
+    python3 -m venv "$WHEEL_TOOLS"
+    "$WHEEL_TOOLS/bin/python" -m pip install -q "maturin>=1.5,<2" uv
 fi
 
 # The Windows tests bundle the official embeddable CPython distributions;

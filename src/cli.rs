@@ -1,27 +1,29 @@
 //! Command-line options of `pybundle`.
 
 use anyhow::{bail, Result};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::path::PathBuf;
-
-/// `--python` when not given.
-pub const DEFAULT_PYTHON: &str = "python3";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "pybundle",
     version,
     about = "Bundle a Python application into one self-contained executable",
-    after_help = "Examples:\n  pybundle app.py --onefile      # -> dist/app\n  pybundle app.py                # -> dist/app/app and its files\n  pybundle -m mypkg --onefile    # a module as the entry, like python -m"
+    after_help = "Examples:\n  pybundle app.py --onefile      # -> dist/app\n  pybundle app.py                # -> dist/app/app and its files\n  pybundle -m mypkg --onefile    # a module as the entry, like python -m\n  pybundle                       # build as [tool.pybundle] in ./pyproject.toml says\n  pybundle inspect dist/app      # what a bundle holds (--json); a script named inspect: pybundle ./inspect"
 )]
 pub struct Cli {
-    /// The application's entry script.
-    #[arg(required_unless_present = "module")]
+    /// The application's entry script (or `script` in `[tool.pybundle]`
+    /// of ./pyproject.toml).
     pub script: Option<PathBuf>,
 
     /// Run this module as the entry, like `python -m MODULE`.
     #[arg(short = 'm', long = "module", value_name = "MODULE", conflicts_with = "script")]
     pub module: Option<String>,
+
+    /// Run the console script NAME of the project's `[project.scripts]`
+    /// (in ./pyproject.toml) as the entry.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["script", "module"])]
+    pub entry_point: Option<String>,
 
     /// Build one executable file that carries everything.
     #[arg(long, conflicts_with = "onedir")]
@@ -35,13 +37,15 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
-    /// The Python interpreter to bundle (default: `python3` on PATH).
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_PYTHON)]
-    pub python: PathBuf,
+    /// The Python interpreter to bundle: a path, a program on PATH, or a
+    /// version such as 3.12 to search for (default: the active venv, then
+    /// ./.venv, then `python3` on PATH).
+    #[arg(long, value_name = "PATH_OR_VERSION")]
+    pub python: Option<PathBuf>,
 
-    /// Where to put the bundle.
-    #[arg(long, value_name = "DIR", default_value = "dist")]
-    pub distpath: PathBuf,
+    /// Where to put the bundle (default: dist).
+    #[arg(long, value_name = "DIR")]
+    pub distpath: Option<PathBuf>,
 
     /// A module the analysis cannot see (imported by a computed name); repeatable.
     #[arg(long = "hidden-import", value_name = "MODULE")]
@@ -127,6 +131,15 @@ pub enum EntryPoint {
     Module(String),
 }
 
+impl std::fmt::Display for EntryPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EntryPoint::Script(script) => write!(f, "{}", script.file_name().unwrap_or(script.as_os_str()).to_string_lossy()),
+            EntryPoint::Module(module) => write!(f, "-m {module}"),
+        }
+    }
+}
+
 /// One `--add-data`: a file or directory and where it goes.
 #[derive(Debug, Clone)]
 pub struct DataSpec {
@@ -141,7 +154,8 @@ pub struct Options {
     pub entry: EntryPoint,
     pub onefile: bool,
     pub name: Option<String>,
-    pub python: PathBuf,
+    /// `--python`: a path, a program name or a version; `None` to search.
+    pub python: Option<PathBuf>,
     pub distpath: PathBuf,
     pub hidden_imports: Vec<String>,
     pub exclude_modules: Vec<String>,
@@ -167,14 +181,17 @@ impl Cli {
         let entry = match (&self.script, &self.module) {
             (Some(script), _) => EntryPoint::Script(script.clone()),
             (None, Some(module)) => EntryPoint::Module(module.clone()),
-            (None, None) => bail!("no entry given; pass the app's script, or -m MODULE"),
+            (None, None) => {
+                let why = "no entry given; pass the app's script, -m MODULE or --entry-point NAME, or set one in [tool.pybundle] of pyproject.toml";
+                return Err(Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, why).into());
+            }
         };
         Ok(Options {
             entry,
             onefile: self.onefile,
             name: self.name.clone(),
             python: self.python.clone(),
-            distpath: self.distpath.clone(),
+            distpath: self.distpath.clone().unwrap_or_else(|| PathBuf::from("dist")),
             hidden_imports: self.hidden_imports.clone(),
             exclude_modules: self.exclude_modules.clone(),
             collect_all: self.collect_all.clone(),

@@ -8,7 +8,7 @@ use crate::collect;
 use crate::compile;
 use crate::contents::{self, Contents};
 use crate::plan::{Entry, Plan};
-use crate::probe::{self, Interpreter};
+use crate::probe::Interpreter;
 use crate::progress::Progress;
 use crate::report::{self, MissingImport};
 use crate::stubs;
@@ -38,8 +38,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let entry = analysis_entry(options)?;
     let name = output_name(options)?;
 
-    progress.step(format_args!("probing {}", options.python.display()));
-    let python = probe::probe(&options.python)?;
+    let python = crate::discover::find(options.python.as_deref(), Path::new("."), &progress)?;
     progress.step(format_args!(
         "Python {}.{}.{} from {}",
         python.version.0,
@@ -84,6 +83,7 @@ pub fn build(options: &Options) -> Result<Built> {
         format: manifest::FORMAT,
         python: PythonInfo { version: python.version, libpython: libpython_name },
         entry: layout::MAIN_MODULE.to_string(),
+        entry_source: Some(options.entry.to_string()),
         layout,
         glibc_floor: glibc_floor.map(|(major, minor)| format!("{major}.{minor}")),
         natives: plan.manifest_natives(&needs),

@@ -80,7 +80,7 @@ pub fn largest_parts(plan: &Plan, count: usize) -> Vec<String> {
         .collect()
 }
 
-fn part_name(entry: &str) -> String {
+pub(crate) fn part_name(entry: &str) -> String {
     let entry = entry.strip_prefix(".pybundle/files/").unwrap_or(entry);
     if let Some(lib) = entry.strip_prefix(".pybundle/lib/") {
         return lib.to_string();

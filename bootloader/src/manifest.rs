@@ -12,6 +12,10 @@ pub struct Manifest {
     pub python: PythonInfo,
     /// What runs as `__main__` (the archive name of the compiled entry).
     pub entry: String,
+    /// The entry as the build was given it (`app.py`, `-m pkg`), for
+    /// `pybundle inspect`; the stub does not read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_source: Option<String>,
     pub layout: Layout,
     /// The newest glibc symbol version any bundled file needs, as "2.34".
     pub glibc_floor: Option<String>,
@@ -161,6 +165,7 @@ mod tests {
             format: FORMAT,
             python: PythonInfo { version: (3, 11, 7), libpython: ".pybundle/lib/libpython3.11.so.1.0".into() },
             entry: "__main__.pyc".into(),
+            entry_source: None,
             layout: Layout::Onefile,
             glibc_floor: Some("2.34".into()),
             natives: vec![

@@ -81,7 +81,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let (_, minor, micro) = home.version;
     progress.step(format_args!("Python 3.{minor}.{micro} for Windows from {}", home_path.display()));
     let stdlib = stdlib::read(&home)?;
-    let given_python = (options.python != Path::new(crate::cli::DEFAULT_PYTHON)).then_some(options.python.as_path());
+    let given_python = options.python.as_deref().filter(|p| crate::discover::VersionRequest::parse(p).is_none());
     let compiler = compiler::find(given_python, Some(home_path.as_path()).filter(|p| p.is_dir()), minor, &stdlib.magic)?;
     progress.step(format_args!("compiling with {}", compiler.command.display()));
     let stub = pe::apply_resources(stubs::for_target(STUB_TARGET)?, &resources(options, &name, &exe_name)?)?;
@@ -179,6 +179,7 @@ pub fn build(options: &Options) -> Result<Built> {
         format: manifest::FORMAT,
         python: PythonInfo { version: home.version, libpython: format!("{}/{}", layout::LIB_DIR, home.dll) },
         entry: layout::MAIN_MODULE.to_string(),
+        entry_source: Some(options.entry.to_string()),
         layout: if options.onefile { Layout::Onefile } else { Layout::Onedir },
         glibc_floor: None,
         natives: plan.manifest_natives(&closure.needs),
@@ -216,7 +217,7 @@ fn home_path(options: &Options) -> Result<PathBuf> {
         return Ok(home.clone());
     }
     if cfg!(windows) {
-        if let Some(dir) = crate::find_program::find_program(&options.python).and_then(|p| p.parent().map(Path::to_path_buf)) {
+        if let Some(dir) = options.python.as_deref().and_then(crate::find_program::find_program).and_then(|p| p.parent().map(Path::to_path_buf)) {
             if std::fs::read_dir(&dir)?.flatten().any(|e| e.file_name().to_string_lossy().to_ascii_lowercase().ends_with(".zip")) {
                 return Ok(dir);
             }
