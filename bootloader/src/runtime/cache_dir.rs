@@ -59,6 +59,7 @@ pub fn natives(bundle: &Bundle, why: &str) -> Result<PathBuf, Failure> {
 /// Makes sure a group of libraries that need each other (a DT_NEEDED
 /// cycle, which libraries in memory cannot resolve) exist under a cache
 /// directory and returns it; they find each other there by RPATH/RUNPATH.
+#[cfg(unix)]
 pub fn library_cycle(bundle: &Bundle, members: &[String]) -> Result<PathBuf, Failure> {
     let files: Vec<(String, String)> = members.iter().map(|m| (m.clone(), m.clone())).collect();
     let group = blake3::hash(members.join("\n").as_bytes()).to_hex();
