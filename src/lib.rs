@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod build_cache;
+pub mod cleanup;
 pub mod cli;
 pub mod collect;
 pub mod compile;

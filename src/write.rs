@@ -19,10 +19,7 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Result<StoredSizes> {
     let dir = prepare_parent(dest)?;
     refuse_foreign(dest)?;
-    let mut staging = tempfile::Builder::new()
-        .prefix(".pybundle-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
+    let mut staging = crate::cleanup::tempfile_in(&dir).context("choose a writable --distpath")?;
     let stored = write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)?;
     make_executable(staging.path())?;
     let earlier_dir = dest.is_dir().then(|| dest.with_extension("pybundle-old"));
@@ -41,10 +38,7 @@ pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Re
 /// paths). Returns the stored size of each entry.
 pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: &str) -> Result<StoredSizes> {
     let dir = prepare_parent(dest)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".pybundle-")
-        .tempdir_in(&dir)
-        .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
+    let staging = crate::cleanup::tempdir_in(&dir).context("choose a writable --distpath")?;
     let internal = staging.path().join(layout::ONEDIR_INTERNAL);
     let mut stored = StoredSizes::new();
     let files_prefix = format!("{}/", layout::FILES_DIR);
