@@ -8,7 +8,7 @@ mod support;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Barrier};
@@ -378,4 +378,222 @@ fn noexec_cache_is_named() {
         .arg(&b.exe);
     cmd.env_clear().env("PATH", "/usr/bin:/bin").env("PYBUNDLE_NO_MEMFD", "1");
     assert_refused(&run(&mut cmd), &["noexec", "PYBUNDLE_CACHE_DIR"]);
+}
+
+// ---------------------------------------------------------------------------
+// The packer
+
+/// `pybundle hello.py --onefile -q --distpath DIST` with the given extra
+/// arguments (and `--python` the first CPython unless given).
+fn pack(dist: &Path, extra: &[&str]) -> Command {
+    let mut cmd = pybundle();
+    cmd.arg(App::Hello.script()).args(["--onefile", "-q", "--distpath"]).arg(dist);
+    if !extra.contains(&"--python") {
+        cmd.arg("--python").arg(&first_python().path);
+    }
+    cmd.args(extra);
+    cmd
+}
+
+/// A FIFO in an `--add-data` directory used to hang the build; a FIFO,
+/// socket or device is refused in one line naming it.
+#[test]
+fn special_files_in_add_data_are_refused() {
+    let tmp = tempdir();
+    let data = tmp.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::write(data.join("a.txt"), "fine\n").unwrap();
+    let fifo = std::ffi::CString::new(data.join("pipe").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let dist = tmp.path().join("dist");
+    let spec = format!("{}:data", data.display());
+    assert_one_error_line(&run(&mut pack(&dist, &["--add-data", &spec])), &["pipe", "FIFO"]);
+    assert_one_error_line(&run(&mut pack(&dist, &["--add-data", "/dev/null:x"])), &["/dev/null", "device"]);
+    let socket_dir = tmp.path().join("sockets");
+    fs::create_dir(&socket_dir).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(socket_dir.join("sock")).unwrap();
+    let spec = format!("{}:s", socket_dir.display());
+    assert_one_error_line(&run(&mut pack(&dist, &["--add-data", &spec])), &["sock", "socket"]);
+    assert_nothing_created(&dist);
+}
+
+/// `--add-data SRC:/abs` used to be made relative silently.
+#[test]
+fn absolute_add_data_destination_is_refused() {
+    let tmp = tempdir();
+    let dist = tmp.path().join("dist");
+    let spec = format!("{}:/etc/app", App::Hello.script().display());
+    assert_one_error_line(&run(&mut pack(&dist, &["--add-data", &spec])), &["/etc/app", "absolute"]);
+    assert_nothing_created(&dist);
+}
+
+/// An interpreter that never answers does not hang the build.
+#[test]
+fn hanging_python_is_given_up_on() {
+    let tmp = tempdir();
+    let python = tmp.path().join("python3");
+    // Not `exec`: the sleep is a child of the script, and must go too.
+    fs::write(&python, "#!/bin/sh\nsleep 600\n").unwrap();
+    fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
+    let dist = tmp.path().join("dist");
+    let out = run(pack(&dist, &["--python", python.to_str().unwrap()]).env("PYBUNDLE_PROBE_TIMEOUT", "2"));
+    assert_one_error_line(&out, &["python3", "did not answer within 2 s", "PYBUNDLE_PROBE_TIMEOUT"]);
+    assert_nothing_created(&dist);
+}
+
+/// `--python /bin/ls` is one short line, not the probe script that ls
+/// echoes back.
+#[test]
+fn python_that_is_ls_is_one_line() {
+    let tmp = tempdir();
+    let dist = tmp.path().join("dist");
+    let out = run(&mut pack(&dist, &["--python", "/bin/ls"]));
+    assert_one_error_line(&out, &["/bin/ls", "not a Python interpreter"]);
+    assert!(!out.stderr.contains("import") && !out.stderr.contains("probe script that"), "the probe script shows\n{out}");
+}
+
+/// A damaged entry of the packer's build cache is compiled again, not
+/// bundled.
+#[test]
+fn damaged_build_cache_entries_are_rebuilt() {
+    let tmp = tempdir();
+    let cache = tmp.path().join("build-cache");
+    let dist = tmp.path().join("dist");
+    assert_exit(&run(pack(&dist, &[]).env("PYBUNDLE_BUILD_CACHE", &cache)), 0);
+    let mut damaged = 0;
+    walk(&cache, &mut |path, meta| {
+        let half = meta.len() / 2;
+        fs::OpenOptions::new().write(true).open(path).unwrap().set_len(half).unwrap();
+        damaged += 1;
+    });
+    assert!(damaged > 10, "the build cache holds only {damaged} files");
+    assert_exit(&run(pack(&dist, &[]).env("PYBUNDLE_BUILD_CACHE", &cache)), 0);
+    assert_hello(&run_bundle(&dist.join("hello"), HELLO_ARGS));
+}
+
+/// A full disk: one line naming the output, nothing half-written.
+#[test]
+fn full_disk_names_the_output_once() {
+    require_root();
+    let tmp = tempdir();
+    let small = tmp.path().join("small");
+    fs::create_dir(&small).unwrap();
+    let script = "mount -t tmpfs -o size=2m tmpfs \"$1\" && shift && \"$@\"; status=$?; ls -A \"$0\"; exit $status";
+    let mut cmd = Command::new(host_tool("unshare").unwrap());
+    cmd.args(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script])
+        .arg(small.join("dist"))
+        .arg(&small)
+        .arg(pybundle_exe())
+        .arg(App::Hello.script())
+        .args(["--onefile", "-q", "--distpath"])
+        .arg(small.join("dist"))
+        .arg("--python")
+        .arg(&first_python().path);
+    // stdout is what `ls -A dist` shows after the failed build: nothing.
+    let out = run(&mut cmd);
+    assert_one_error_line(&out, &["dist/hello", "no space left", "--distpath"]);
+    assert_eq!(out.stderr.to_lowercase().matches("space left").count(), 1, "said more than once\n{out}");
+}
+
+/// A `--python` that runs the real one, except for the compile step (five
+/// arguments): there it writes its pid to `<dir>/compiling` and sleeps,
+/// so a build can be caught half-way.
+fn python_that_stalls_in_compile(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let marker = dir.join("compiling");
+    let python = dir.join("python3");
+    let script = format!(
+        "#!/bin/sh\nif [ $# -eq 5 ]; then echo $$ > '{}.new' && mv '{0}.new' '{0}'; exec sleep 600; fi\nexec '{}' \"$@\"\n",
+        marker.display(),
+        first_python().path.display()
+    );
+    fs::write(&python, script).unwrap();
+    fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
+    (python, marker)
+}
+
+/// Starts a build with `python` that stalls in its compile step, waits
+/// until it does, sends `signal` and returns how the build ended.
+fn interrupt_in_compile(dir: &Path, temp: &Path, dist: &Path, cache: &Path, signal: i32) -> std::process::ExitStatus {
+    let (python, marker) = python_that_stalls_in_compile(dir);
+    let mut cmd = pack(dist, &["--python", python.to_str().unwrap()]);
+    cmd.env("TMPDIR", temp).env("PYBUNDLE_BUILD_CACHE", cache).stdin(std::process::Stdio::null());
+    // SAFETY: signal() is async-signal-safe; a test runner may ignore SIGINT.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut build = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while !marker.exists() {
+        assert!(std::time::Instant::now() < deadline && build.try_wait().unwrap().is_none(), "the build never reached its compile step");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sleeper: i32 = fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+    // SAFETY: plain kill(2) of processes this test started.
+    unsafe { libc::kill(build.id() as i32, signal) };
+    let status = wait_guarded(&mut build, "the interrupted build");
+    unsafe { libc::kill(sleeper, libc::SIGKILL) };
+    fs::remove_file(&marker).unwrap();
+    status
+}
+
+/// Entries of `dir` (none if it does not exist).
+fn entries(dir: &Path) -> Vec<String> {
+    let Ok(list) = fs::read_dir(dir) else { return Vec::new() };
+    list.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+}
+
+/// SIGINT or SIGTERM during a build: it ends by that signal and leaves no
+/// temporary directory, partial output or build-cache temporary behind.
+#[test]
+fn interrupted_build_leaves_nothing_behind() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let tmp = tempdir();
+        let (temp, dist, cache) = (tmp.path().join("tmp"), tmp.path().join("dist"), tmp.path().join("cache"));
+        fs::create_dir(&temp).unwrap();
+        let status = interrupt_in_compile(tmp.path(), &temp, &dist, &cache, signal);
+        assert_eq!(status.signal(), Some(signal), "the build should end by signal {signal}: {status:?}");
+        assert_eq!(entries(&temp), Vec::<String>::new(), "left in TMPDIR after signal {signal}");
+        assert_nothing_created(&dist);
+        let mut left = Vec::new();
+        walk(&cache, &mut |p, _| left.push(p.to_path_buf()));
+        assert!(left.iter().all(|p| p.extension().is_some_and(|e| e == "pyc")), "build-cache temporaries left: {left:?}");
+    }
+}
+
+/// A build killed outright (SIGKILL half-way, or a file-size limit while it
+/// writes the output) leaves temporaries; the next build removes them.
+#[test]
+fn killed_builds_leftovers_go_with_the_next_build() {
+    let tmp = tempdir();
+    let (temp, dist, cache) = (tmp.path().join("tmp"), tmp.path().join("dist"), tmp.path().join("cache"));
+    fs::create_dir(&temp).unwrap();
+    let status = interrupt_in_compile(tmp.path(), &temp, &dist, &cache, libc::SIGKILL);
+    assert_eq!(status.signal(), Some(libc::SIGKILL));
+    assert!(!entries(&temp).is_empty(), "the killed build left nothing in TMPDIR; the test proves nothing");
+
+    let mut cmd = pack(&dist, &[]);
+    cmd.env("TMPDIR", &temp).env("PYBUNDLE_BUILD_CACHE", &cache);
+    // SAFETY: setrlimit and signal are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            let limit = libc::rlimit { rlim_cur: 1 << 20, rlim_max: 1 << 20 };
+            match libc::setrlimit(libc::RLIMIT_FSIZE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+    let out = run(&mut cmd);
+    assert_eq!(out.signal(), Some(libc::SIGXFSZ), "the build should die writing its output\n{out}");
+    assert!(entries(&dist).iter().any(|n| n != "hello"), "no partial output was left; the test proves nothing");
+
+    assert_exit(&run(pack(&dist, &[]).env("TMPDIR", &temp).env("PYBUNDLE_BUILD_CACHE", &cache)), 0);
+    assert_eq!(entries(&dist), ["hello"], "dist holds leftovers");
+    assert_eq!(entries(&temp), Vec::<String>::new(), "TMPDIR holds leftovers");
+    assert_hello(&run_bundle(&dist.join("hello"), HELLO_ARGS));
 }
