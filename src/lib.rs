@@ -13,6 +13,7 @@ pub mod compile;
 pub mod contents;
 pub mod elf;
 pub mod find_program;
+pub mod fuzzing;
 pub mod pe;
 pub mod pipeline;
 pub mod plan;
