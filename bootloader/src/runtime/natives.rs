@@ -166,12 +166,12 @@ impl NativeStore {
     /// Python's own load of the same path then finds it loaded.
     #[cfg(unix)]
     fn extension_in_memory(&self, name: &str) -> Result<PathBuf, Failure> {
-        if let Some(path) = self.state.lock().expect("native state").extensions.get(name) {
+        let mut state = self.state.lock().expect("native state");
+        if let Some(path) = state.extensions.get(name) {
             return Ok(path.clone());
         }
         let file = self.memory_file(name)?;
         let path = file.path();
-        let mut state = self.state.lock().expect("native state");
         if loader::open_extension(&path).is_err() {
             state.kept.push(file);
         }
