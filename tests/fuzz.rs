@@ -5,8 +5,10 @@
 //! saves the input under `target/fuzz-failures/`.
 //!
 //! `PYBUNDLE_FUZZ_ITERATIONS` (default 300 per target) and
-//! `PYBUNDLE_FUZZ_SEED` (default 1) set the run; the README's "Fuzzing"
-//! section gives the longer runs, with cargo-fuzz too.
+//! `PYBUNDLE_FUZZ_SEED` (default 1) set the run; `PYBUNDLE_FUZZ_CORPUS=DIR`
+//! also writes the seeds to `DIR/<target>/`, the corpus layout of the
+//! cargo-fuzz targets in `fuzz/`. The README's "Fuzzing" section gives the
+//! longer runs.
 mod support;
 
 use pybundle::fuzzing;
@@ -72,6 +74,13 @@ fn iterations() -> usize {
 fn fuzz(name: &str, seeds: &[Vec<u8>], target: impl Fn(&[u8])) {
     let seed = std::env::var("PYBUNDLE_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1u64);
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    if let Some(corpus) = std::env::var_os("PYBUNDLE_FUZZ_CORPUS") {
+        let dir = Path::new(&corpus).join(name);
+        fs::create_dir_all(&dir).unwrap();
+        for (i, original) in seeds.iter().enumerate() {
+            fs::write(dir.join(format!("seed-{i}")), original).unwrap();
+        }
+    }
     for original in seeds {
         target(original);
         for i in 0..iterations() {
@@ -144,11 +153,11 @@ fn windows_stub() -> &'static [u8] {
 
 #[test]
 fn fuzz_pe_resource_writer() {
-    fuzz("pe-stub", &[windows_stub().to_vec()], fuzzing::pe_stub);
+    fuzz("pe_stub", &[windows_stub().to_vec()], fuzzing::pe_stub);
 }
 
 #[test]
 fn fuzz_pe_icon() {
     let icon = fs::read(support::manifest_dir().join("stub-icons/pybundle.ico")).unwrap();
-    fuzz("pe-icon", &[icon], |data| fuzzing::pe_icon(windows_stub(), data));
+    fuzz("pe_icon", &[icon], |data| fuzzing::pe_icon(windows_stub(), data));
 }
