@@ -232,6 +232,75 @@ fn certificate_offset(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::{self, Layout, Native, NativeKind, PythonInfo, PythonOptions};
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+
+    const LIBPYTHON: &str = ".pybundle/lib/libpython3.11.so.1.0";
+
+    /// A stub followed by an archive of `entries` (plus any `extra` ones
+    /// the manifest does not name) and its manifest.
+    fn bundle(entries: &[(&str, &[u8], CompressionMethod)], extra: &[&str]) -> Vec<u8> {
+        let hashes = entries.iter().map(|(n, d, _)| (n.to_string(), blake3::hash(d).to_hex().to_string())).collect();
+        let manifest = Manifest {
+            format: manifest::FORMAT,
+            python: PythonInfo { version: (3, 11, 2), libpython: LIBPYTHON.into() },
+            entry: "__main__.pyc".into(),
+            layout: Layout::Onefile,
+            glibc_floor: None,
+            natives: vec![Native { name: LIBPYTHON.into(), kind: NativeKind::Library, needs: vec![] }],
+            files: vec![],
+            hashes,
+            options: PythonOptions::default(),
+        };
+        let mut out = Cursor::new(b"\x7fELF stub".to_vec());
+        out.set_position(10);
+        let mut zip = zip::ZipWriter::new(out);
+        let files = entries.iter().map(|&(n, d, m)| (n, d, m)).chain(extra.iter().map(|&n| (n, &b"x"[..], CompressionMethod::Stored)));
+        for (name, data, method) in files.chain([(layout::MANIFEST, &manifest.to_json()[..], CompressionMethod::Stored)]) {
+            zip.start_file(name, SimpleFileOptions::default().compression_method(method)).unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn sample(extra: &[&str]) -> Vec<u8> {
+        let text: &[u8] = &[b'a'; 3000];
+        bundle(
+            &[(LIBPYTHON, b"\x7fELF lib", CompressionMethod::Stored), ("__main__.pyc", text, CompressionMethod::Deflated)],
+            extra,
+        )
+    }
+
+    #[test]
+    fn reads_what_the_writer_wrote() {
+        let bytes = sample(&[]);
+        let payload = Payload::open(&bytes).unwrap();
+        assert_eq!(&*payload.entry(LIBPYTHON).unwrap(), b"\x7fELF lib");
+        assert_eq!(payload.entry("__main__.pyc").unwrap().len(), 3000);
+        assert_eq!(payload.entry_size("__main__.pyc"), Some(3000));
+    }
+
+    fn refusal(bytes: &[u8]) -> String {
+        Payload::open(bytes).err().expect("the payload should be refused")
+    }
+
+    #[test]
+    fn refuses_trailing_bytes_unknown_entries_and_wrong_sizes() {
+        let mut trailing = sample(&[]);
+        trailing.push(0);
+        assert!(refusal(&trailing).contains("does not end with a zip archive"));
+        assert!(refusal(&sample(&["evil.pyc"])).contains("evil.pyc is not in the manifest"));
+        assert!(refusal(&sample(&["../x"])).contains("relative path"));
+
+        // The central directory says __main__.pyc inflates to 4 GiB.
+        let mut claims = sample(&[]);
+        let record = claims.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        let record = claims[..record].windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        claims[record + 24..record + 28].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        let payload = Payload::open(&claims).unwrap();
+        assert!(payload.entry("__main__.pyc").unwrap_err().contains("stated size"));
+    }
 
     /// A minimal PE32+ header whose security directory points at `cert`.
     fn pe_with_certificate(cert: u32, len: usize) -> Vec<u8> {
