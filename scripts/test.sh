@@ -8,4 +8,6 @@ bash scripts/setup.sh
 # test that needs it, naming it (src/test_env.rs). Without this (a plain
 # `cargo test`) such a test prints "SKIPPED: ..." and passes.
 export PYBUNDLE_REQUIRE_ALL="${PYBUNDLE_REQUIRE_ALL:-1}"
+# A short fuzzing run (tests/fuzz.rs); README.md's "Fuzzing" gives longer ones.
+export PYBUNDLE_FUZZ_ITERATIONS="${PYBUNDLE_FUZZ_ITERATIONS:-300}"
 exec cargo test --workspace "$@"

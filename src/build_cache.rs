@@ -2,8 +2,15 @@
 //! rebuild only compiles what changed. Lives in `$XDG_CACHE_HOME/pybundle/build`
 //! (else `~/.cache/pybundle/build`); `PYBUNDLE_BUILD_CACHE` overrides it.
 //! Without a usable cache directory, builds still work, just slower.
+//!
+//! Each cached file is the blake3 hash of its content followed by the
+//! content; a file that does not match its hash (damaged, cut short, or
+//! from an older pybundle) is not used, and is compiled and stored again.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
+
+const HASH_LEN: usize = 32;
 
 pub struct BuildCache {
     dir: Option<PathBuf>,
@@ -16,22 +23,32 @@ impl BuildCache {
         let dir = env("PYBUNDLE_BUILD_CACHE")
             .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("pybundle").join("build")))
             .or_else(|| env("HOME").map(|d| d.join(".cache").join("pybundle").join("build")));
-        let dir = dir.filter(|d| std::fs::create_dir_all(d.join("pyc")).is_ok());
+        let dir = dir.map(|d| d.join("pyc")).filter(|d| std::fs::create_dir_all(d).is_ok());
         BuildCache { dir }
     }
 
-    /// Where a cached file for `key` would be, if the cache is enabled.
-    pub fn pyc_path(&self, key: &str) -> Option<PathBuf> {
-        self.dir.as_ref().map(|d| d.join("pyc").join(format!("{key}.pyc")))
+    /// The cached bytecode for `key`, if there is a sound copy.
+    pub fn load(&self, key: &str) -> Option<Vec<u8>> {
+        let mut data = std::fs::read(self.path(key)?).ok()?;
+        if data.len() < HASH_LEN || blake3::hash(&data[HASH_LEN..]).as_bytes() != &data[..HASH_LEN] {
+            return None;
+        }
+        data.drain(..HASH_LEN);
+        Some(data)
     }
 
-    /// Puts `file` into the cache under `key` atomically (best effort).
-    pub fn store_pyc(&self, key: &str, file: &Path) {
-        if let Some(dest) = self.pyc_path(key) {
-            let staging = dest.with_extension(format!("{}.tmp", std::process::id()));
-            if std::fs::copy(file, &staging).is_ok() && std::fs::rename(&staging, &dest).is_err() {
-                let _ = std::fs::remove_file(&staging);
-            }
+    /// Puts `data` into the cache under `key` atomically (best effort).
+    pub fn store(&self, key: &str, data: &[u8]) {
+        let Some(dest) = self.path(key) else { return };
+        let Some(dir) = dest.parent() else { return };
+        let Ok(mut staging) = crate::cleanup::tempfile_in(dir) else { return };
+        let written = staging.write_all(blake3::hash(data).as_bytes()).and_then(|()| staging.write_all(data));
+        if written.is_ok() {
+            let _ = staging.persist(&dest);
         }
+    }
+
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join(format!("{key}.pyc")))
     }
 }

@@ -223,7 +223,10 @@ fn parse_data_spec(spec: &str) -> Result<DataSpec> {
     let Some((source, dest)) = spec.rsplit_once(':') else {
         bail!("--add-data {spec:?} needs the form SRC:DEST, as in 'assets:assets'");
     };
-    let dest = dest.trim_matches('/');
+    if dest.starts_with('/') || dest.starts_with('\\') || dest.get(1..2) == Some(":") {
+        bail!("--add-data {spec:?}: the destination {dest:?} is absolute; give a path inside the bundle, as in 'assets:assets'");
+    }
+    let dest = dest.trim_end_matches('/');
     if source.is_empty() || dest.split('/').any(|part| part == "..") {
         bail!("--add-data {spec:?} needs a source and a destination inside the bundle, as in 'assets:assets'");
     }

@@ -34,18 +34,15 @@ pub fn compile_with(command: &Path, magic: &str, jobs: &[Job], optimize: u8, cac
         .par_iter()
         .map(|job| cache_key(magic, job, optimize))
         .collect::<Result<_>>()?;
-    let mut results: Vec<Option<Vec<u8>>> = keys
-        .par_iter()
-        .map(|key| cache.pyc_path(key).and_then(|p| std::fs::read(p).ok()))
-        .collect();
+    let mut results: Vec<Option<Vec<u8>>> = keys.par_iter().map(|key| cache.load(key)).collect();
     let missing: Vec<usize> = (0..jobs.len()).filter(|&i| results[i].is_none()).collect();
     if !missing.is_empty() {
-        let workdir = tempfile::tempdir().context("cannot create a temporary directory")?;
+        let workdir = crate::cleanup::tempdir()?;
         let outputs: Vec<PathBuf> = missing.iter().map(|i| workdir.path().join(format!("{i}.pyc"))).collect();
         run_batch(command, optimize, missing.iter().map(|&i| &jobs[i]).zip(&outputs))?;
         for (&i, output) in missing.iter().zip(&outputs) {
             let data = std::fs::read(output).with_context(|| format!("compiling {} produced no output", jobs[i].display))?;
-            cache.store_pyc(&keys[i], output);
+            cache.store(&keys[i], &data);
             results[i] = Some(data);
         }
     }

@@ -216,11 +216,12 @@ fn packages_that_open_their_files(analysis: &Analysis) -> BTreeSet<String> {
 /// Every file under `source` (a file, or a directory walked recursively),
 /// with its path in the directory `dest`, sorted.
 fn files_under(source: &Path, dest: &str) -> Result<Vec<(PathBuf, String)>> {
-    if source.is_file() {
-        return Ok(vec![(source.to_path_buf(), join(dest, &file_name(source)))]);
+    if !source.exists() {
+        bail!("{} does not exist; give an existing file or directory", source.display());
     }
     if !source.is_dir() {
-        bail!("{} does not exist; give an existing file or directory", source.display());
+        check_regular(source)?;
+        return Ok(vec![(source.to_path_buf(), join(dest, &file_name(source)))]);
     }
     let mut found = Vec::new();
     walk(source, dest, &mut found)?;
@@ -240,10 +241,41 @@ fn walk(dir: &Path, dest: &str, found: &mut Vec<(PathBuf, String)>) -> Result<()
         if path.is_dir() {
             walk(&path, &join(dest, &name), found)?;
         } else {
+            check_regular(&path)?;
             found.push((path, join(dest, &name)));
         }
     }
     Ok(())
+}
+
+/// A file to bundle must be a regular file (or a link to one): reading a
+/// FIFO would wait forever, a device or socket has no content to copy.
+fn check_regular(path: &Path) -> Result<()> {
+    let kind = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    bail!(
+        "{} is {}, which cannot be bundled; remove it from the --add-data directory or name regular files only",
+        path.display(),
+        special_kind(&kind)
+    )
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    match () {
+        _ if kind.is_fifo() => "a FIFO",
+        _ if kind.is_socket() => "a socket",
+        _ if kind.is_block_device() || kind.is_char_device() => "a device",
+        _ => "not a regular file",
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "not a regular file"
 }
 
 fn join(dir: &str, name: &str) -> String {

@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod build_cache;
+pub mod cleanup;
 pub mod cli;
 pub mod collect;
 pub mod compile;
@@ -15,6 +16,7 @@ pub mod elf;
 pub mod entry_point;
 pub mod find_program;
 pub mod inspect;
+pub mod fuzzing;
 pub mod pe;
 pub mod pipeline;
 pub mod plan;

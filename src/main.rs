@@ -14,11 +14,13 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|arg| arg == "inspect") {
         return exit(pybundle::inspect::main(std::env::args_os().skip(1)));
     }
+    pybundle::cleanup::on_signals();
     let cli = Cli::parse();
     let built = pybundle::project_config::complete(cli, Path::new(".")).and_then(|(cli, _entry_script)| {
         let options = cli.options()?;
         pybundle::pipeline::build(&options)
     });
+    pybundle::cleanup::finish();
     exit(built.map(|_| true))
 }
 

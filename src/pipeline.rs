@@ -49,7 +49,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let stub = stubs::for_target(LINUX_TARGET)?;
 
     let analysis = analyze_app(&python, entry.clone(), options, &progress)?;
-    let workdir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let workdir = crate::cleanup::tempdir()?;
     let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, workdir.path())?;
     if !contents.on_disk.is_empty() {
         let names: Vec<&str> = contents.on_disk.iter().map(String::as_str).collect();

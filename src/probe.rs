@@ -4,7 +4,9 @@
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const PROBE_SOURCE: &str = include_str!("python/probe.py");
 
@@ -51,16 +53,18 @@ impl Interpreter {
 /// Finds, runs and checks the interpreter named by `--python`.
 pub fn probe(python: &Path) -> Result<Interpreter> {
     let command = locate(python)?;
-    let output = Command::new(&command)
-        .args(["-I", "-S", "-c", PROBE_SOURCE])
-        .output()
-        .with_context(|| format!("cannot run Python interpreter {}", command.display()))?;
+    let output = run_limited(&command, &["-I", "-S", "-c", PROBE_SOURCE])?;
     if !output.status.success() {
         if let Some(version) = old_python_version(&command) {
             bail!("{} is Python {version}, older than 3.8; use a CPython 3.8 or newer", command.display());
         }
+        // A program that is no Python may echo the script it was given.
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr.lines().last().unwrap_or("no output");
+        let script_start = PROBE_SOURCE.lines().next().unwrap_or_default();
+        if stderr.contains(script_start) || !stderr.contains("Error") {
+            bail!("{} is not a Python interpreter (it did not run the probe script); pass --python PATH to a working CPython 3.8+", command.display());
+        }
+        let last: String = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or_default().chars().take(200).collect();
         bail!(
             "{} did not run the probe script ({last}); pass --python PATH to a working CPython 3.8+",
             command.display()
@@ -78,13 +82,64 @@ pub fn probe(python: &Path) -> Result<Interpreter> {
 /// The version of an interpreter too old to run the probe (Python 2 does not
 /// know `-I`), from `--version`, which every Python answers.
 fn old_python_version(command: &Path) -> Option<String> {
-    let output = Command::new(command).arg("--version").output().ok()?;
+    let output = run_limited(command, &["--version"]).ok()?;
     let text = [output.stdout, output.stderr].concat();
     let text = String::from_utf8_lossy(&text);
     let version = text.trim().strip_prefix("Python ")?.to_string();
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     let (major, minor) = (parts.next()?, parts.next().unwrap_or(0));
     ((major, minor) < (3, 8)).then_some(version)
+}
+
+/// How long the interpreter may take to answer: `PYBUNDLE_PROBE_TIMEOUT`
+/// seconds, else a minute (a probe takes well under a second).
+fn time_limit() -> Duration {
+    let seconds = std::env::var("PYBUNDLE_PROBE_TIMEOUT").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    Duration::from_secs(seconds)
+}
+
+/// Runs `command` with `args`, capturing its output; if it has not ended
+/// within [`time_limit`], it is killed with everything it started.
+fn run_limited(command: &Path, args: &[&str]) -> Result<Output> {
+    let mut cmd = Command::new(command);
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().with_context(|| format!("cannot run Python interpreter {}", command.display()))?;
+    let (stdout, stderr) = (read_all(child.stdout.take()), read_all(child.stderr.take()));
+    let deadline = Instant::now() + time_limit();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            #[cfg(unix)]
+            // SAFETY: signals the process group the child leads.
+            unsafe {
+                libc::kill(-(child.id() as i32), libc::SIGKILL);
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "{} did not answer within {} s; pass --python PATH to a working CPython 3.8+ (or set PYBUNDLE_PROBE_TIMEOUT to wait longer)",
+                command.display(),
+                time_limit().as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Ok(Output { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() })
+}
+
+/// Reads a pipe to its end in a thread.
+fn read_all<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut data = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut data);
+        }
+        data
+    })
 }
 
 fn locate(python: &Path) -> Result<PathBuf> {

@@ -17,14 +17,13 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 /// One executable: stub, then every entry of the plan in its archive.
 /// Returns the stored size of each entry.
 pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Result<StoredSizes> {
+    check_manifest(manifest)?;
     let dir = prepare_parent(dest)?;
     refuse_foreign(dest)?;
-    let mut staging = tempfile::Builder::new()
-        .prefix(".pybundle-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
-    let stored = write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)?;
-    make_executable(staging.path())?;
+    let mut staging = crate::cleanup::tempfile_in(&dir).context("choose a writable --distpath")?;
+    let stored = write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)
+        .and_then(|stored| Ok(make_executable(staging.path()).map(|()| stored)?))
+        .map_err(|e| write_error(dest, e))?;
     let earlier_dir = dest.is_dir().then(|| dest.with_extension("pybundle-old"));
     if let Some(old) = &earlier_dir {
         fs::rename(dest, old).with_context(|| format!("cannot replace {}", dest.display()))?;
@@ -40,12 +39,17 @@ pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Re
 /// `dest/_internal/` (native files, and files placed on disk, at their
 /// paths). Returns the stored size of each entry.
 pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: &str) -> Result<StoredSizes> {
+    check_manifest(manifest)?;
     let dir = prepare_parent(dest)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".pybundle-")
-        .tempdir_in(&dir)
-        .with_context(|| format!("cannot write in {}; choose a writable --distpath", dir.display()))?;
-    let internal = staging.path().join(layout::ONEDIR_INTERNAL);
+    let staging = crate::cleanup::tempdir_in(&dir).context("choose a writable --distpath")?;
+    let stored = fill_onedir(staging.path(), stub, plan, manifest, name).map_err(|e| write_error(dest, e))?;
+    replace_dir(staging.keep(), dest)?;
+    Ok(stored)
+}
+
+/// Writes an onedir build into the directory `root`.
+fn fill_onedir(root: &Path, stub: &[u8], plan: &Plan, manifest: &Manifest, name: &str) -> Result<StoredSizes> {
+    let internal = root.join(layout::ONEDIR_INTERNAL);
     let mut stored = StoredSizes::new();
     let files_prefix = format!("{}/", layout::FILES_DIR);
     let on_disk = |e: &Entry| e.is_native() || e.name.starts_with(&files_prefix);
@@ -54,10 +58,10 @@ pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: 
         let path = internal.join(relative);
         stored.insert(entry.name.clone(), entry.data.len() as u64);
         fs::create_dir_all(path.parent().expect("native entries have a parent"))?;
-        fs::write(&path, &entry.data).with_context(|| format!("cannot write {}", path.display()))?;
+        fs::write(&path, &entry.data)?;
         make_executable(&path)?;
     }
-    let exe_path = staging.path().join(name);
+    let exe_path = root.join(name);
     // Read back too: a Windows stub's checksum covers the whole file.
     let mut exe = fs::OpenOptions::new()
         .read(true)
@@ -67,9 +71,24 @@ pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: 
         .with_context(|| format!("cannot write {}", exe_path.display()))?;
     stored.extend(write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !on_disk(e)), manifest)?);
     make_executable(&exe_path)?;
-    make_executable(staging.path())?;
-    replace_dir(staging.keep(), dest)?;
+    make_executable(root)?;
     Ok(stored)
+}
+
+/// A failed write of the output `path`, said once and naming it; a full
+/// disk says what to do.
+fn write_error(path: &Path, error: anyhow::Error) -> anyhow::Error {
+    let io = error.chain().find_map(|cause| cause.downcast_ref::<std::io::Error>());
+    if io.is_some_and(|e| e.kind() == std::io::ErrorKind::StorageFull) {
+        return anyhow::anyhow!("no space left on the device to write {}; free some space or choose another --distpath", path.display());
+    }
+    anyhow::anyhow!("cannot write {}: {}", path.display(), error.root_cause())
+}
+
+/// The stub refuses a manifest it cannot trust (a name with a backslash,
+/// say); such a bundle is not written at all.
+fn check_manifest(manifest: &Manifest) -> Result<()> {
+    manifest.validate().map_err(|e| anyhow::anyhow!("cannot bundle this: {e}; rename the file or leave it out"))
 }
 
 fn prepare_parent(dest: &Path) -> Result<PathBuf> {

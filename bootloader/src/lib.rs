@@ -4,8 +4,10 @@
 //! holds compiled modules at their import paths (the stub's importer reads
 //! them straight from the executable), native files, and a manifest that
 //! describes the bundle. Both programs use this crate, so they cannot disagree
-//! about names or the manifest's shape.
+//! about names or the manifest's shape; [`payload`] reads a bundle as
+//! untrusted input.
 
 pub mod layout;
 pub mod manifest;
+pub mod payload;
 mod import_shims;

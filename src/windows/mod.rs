@@ -86,7 +86,7 @@ pub fn build(options: &Options) -> Result<Built> {
     progress.step(format_args!("compiling with {}", compiler.command.display()));
     let stub = pe::apply_resources(stubs::for_target(STUB_TARGET)?, &resources(options, &name, &exe_name)?)?;
 
-    let workdir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let workdir = crate::cleanup::tempdir()?;
     let site = workdir.path().join("site-packages");
     std::fs::create_dir_all(&site)?;
     if let Some(dir) = &options.wheels {

@@ -34,10 +34,13 @@ enum Source {
 
 #[derive(Default)]
 struct State {
-    /// Memory files handed out so far, by archive name. They stay open so
-    /// their `/proc/self/fd/N` paths stay valid and are never reused.
+    /// Paths handed out for extension modules in memory, by archive name.
     #[cfg(unix)]
-    memory: HashMap<String, MemFile>,
+    extensions: HashMap<String, PathBuf>,
+    /// Memory files of extension modules that could not be loaded ahead;
+    /// Python loads them (and says why it cannot) itself.
+    #[cfg(unix)]
+    kept: Vec<MemFile>,
     loaded: HashMap<String, Library>,
 }
 
@@ -78,7 +81,11 @@ impl NativeStore {
         for library in &native.needs {
             self.load_library(library)?;
         }
-        self.path(&native.name).map(Some)
+        match &self.source {
+            Source::Dir(dir) => Ok(Some(entry_path(dir, &native.name))),
+            #[cfg(unix)]
+            Source::Memory => self.extension_in_memory(&native.name).map(Some),
+        }
     }
 
     /// The directory that holds the files the bundle places on disk
@@ -104,19 +111,26 @@ impl NativeStore {
             return Ok(*library);
         }
         let libpython = name == self.bundle.manifest().python.libpython;
-        let path = match self.cycle_members(name) {
-            Some(members) if !matches!(self.source, Source::Dir(_)) => {
-                cache_dir::library_cycle(self.bundle, &members)?.join(name)
-            }
-            _ => self.path(name)?,
+        let library = match &self.source {
+            Source::Dir(dir) => loader::open(&entry_path(dir, name), libpython),
+            #[cfg(unix)]
+            Source::Memory => match self.cycle_members(name) {
+                Some(members) => {
+                    let dir = cache_dir::library_cycle(self.bundle, &members)?;
+                    loader::open(&entry_path(&dir, name), libpython)
+                }
+                // The loaded library keeps its mapping; the file can go.
+                None => loader::open(&self.memory_file(name)?.path(), libpython),
+            },
         };
-        let library = loader::open(&path, libpython).map_err(|e| Failure::new(format!("cannot load {name}: {e}")))?;
+        let library = library.map_err(|e| Failure::new(format!("cannot load {name}: {e}")))?;
         self.state.lock().expect("native state").loaded.insert(name.to_string(), library);
         Ok(library)
     }
 
     /// The libraries of the dependency cycle `name` is in (itself included),
     /// or `None` if it is in none: those it needs that need it back.
+    #[cfg(unix)]
     fn cycle_members(&self, name: &str) -> Option<Vec<String>> {
         let manifest = self.bundle.manifest();
         let native = manifest.native(name)?;
@@ -127,27 +141,34 @@ impl NativeStore {
         Some(native.needs.iter().filter(|other| needs_back(other)).cloned().collect())
     }
 
-    /// A path the loader can open, making the file exist first if needed.
-    fn path(&self, name: &str) -> Result<PathBuf, Failure> {
-        match &self.source {
-            Source::Dir(dir) => Ok(entry_path(dir, name)),
-            #[cfg(unix)]
-            Source::Memory => self.memory_file(name),
-        }
-    }
-
+    /// A memory file holding native `name`, checked against its hash.
     #[cfg(unix)]
-    fn memory_file(&self, name: &str) -> Result<PathBuf, Failure> {
-        let mut state = self.state.lock().expect("native state");
-        if let Some(file) = state.memory.get(name) {
-            return Ok(file.path());
-        }
+    fn memory_file(&self, name: &str) -> Result<MemFile, Failure> {
         let data = self.bundle.verified_entry(name)?;
         let file_name = name.rsplit('/').next().unwrap_or(name);
-        let file = MemFile::create(file_name, &data)
-            .map_err(|e| Failure::new(format!("cannot create a memory file for {name}: {e}; set {}=1 to use a cache directory", layout::ENV_NO_MEMFD)))?;
+        MemFile::create(file_name, &data).map_err(|e| {
+            Failure::new(format!(
+                "cannot create a memory file for {name}: {e}; set {}=1 to use a cache directory",
+                layout::ENV_NO_MEMFD
+            ))
+        })
+    }
+
+    /// The path Python loads extension module `name` from. It is loaded
+    /// here first, as Python would, so its memory file can be closed:
+    /// Python's own load of the same path then finds it loaded.
+    #[cfg(unix)]
+    fn extension_in_memory(&self, name: &str) -> Result<PathBuf, Failure> {
+        let mut state = self.state.lock().expect("native state");
+        if let Some(path) = state.extensions.get(name) {
+            return Ok(path.clone());
+        }
+        let file = self.memory_file(name)?;
         let path = file.path();
-        state.memory.insert(name.to_string(), file);
+        if loader::open_extension(&path).is_err() {
+            state.kept.push(file);
+        }
+        state.extensions.insert(name.to_string(), path.clone());
         Ok(path)
     }
 }

@@ -25,8 +25,18 @@ impl Library {
 /// modules use them without naming libpython in their DT_NEEDED.
 pub fn open(path: &Path, global: bool) -> Result<Library, String> {
     let scope = if global { libc::RTLD_GLOBAL } else { libc::RTLD_LOCAL };
+    dlopen(path, libc::RTLD_LAZY | scope)
+}
+
+/// Loads an extension module as Python does (`RTLD_NOW`, local), so that
+/// Python's own load of the same path finds it loaded.
+pub fn open_extension(path: &Path) -> Result<Library, String> {
+    dlopen(path, libc::RTLD_NOW | libc::RTLD_LOCAL)
+}
+
+fn dlopen(path: &Path, flags: libc::c_int) -> Result<Library, String> {
     let cpath = CString::new(path.as_os_str().as_bytes()).map_err(|e| e.to_string())?;
-    let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_LAZY | scope) };
+    let handle = unsafe { libc::dlopen(cpath.as_ptr(), flags) };
     if handle.is_null() {
         let error = unsafe { libc::dlerror() };
         let text = if error.is_null() {

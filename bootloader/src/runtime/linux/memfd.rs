@@ -1,16 +1,24 @@
 //! Anonymous in-memory files that the dynamic loader can open by path.
 
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-/// An in-memory file holding one native library, kept open for the life of
-/// the process so that its `/proc/self/fd/N` path stays valid and unique.
+/// An in-memory file holding one native library, open until the loader has
+/// loaded it (its mapping keeps the content); closing it frees the
+/// descriptor for the next one.
 pub struct MemFile {
     file: File,
+    /// How many memory files had this descriptor number before.
+    reuse: usize,
 }
+
+/// Per descriptor number, how many memory files have had it.
+static NUMBERS_USED: Mutex<Option<HashMap<i32, usize>>> = Mutex::new(None);
 
 impl MemFile {
     /// Creates a memfd named `name` that holds `data`.
@@ -27,12 +35,19 @@ impl MemFile {
         // SAFETY: fd is a fresh descriptor that we own.
         let mut file = unsafe { File::from_raw_fd(fd) };
         file.write_all(data)?;
-        Ok(MemFile { file })
+        let mut used = NUMBERS_USED.lock().unwrap_or_else(|e| e.into_inner());
+        let count = used.get_or_insert_with(HashMap::new).entry(fd).or_insert(0);
+        let reuse = *count;
+        *count += 1;
+        Ok(MemFile { file, reuse })
     }
 
-    /// The path through which the loader opens this file.
+    /// The path through which the loader opens this file. glibc takes a
+    /// path it has loaded before for the library loaded then, so a number
+    /// an earlier memory file had is spelled another way each time
+    /// (`/proc/self/fd/./N`, `/proc/self/fd/././N`, ...).
     pub fn path(&self) -> PathBuf {
-        Path::new("/proc/self/fd").join(self.file.as_raw_fd().to_string())
+        PathBuf::from(format!("/proc/self/fd/{}{}", "./".repeat(self.reuse), self.file.as_raw_fd()))
     }
 }
 
