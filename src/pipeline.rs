@@ -101,7 +101,7 @@ pub fn build(options: &Options) -> Result<Built> {
     };
     let size = if options.onefile { std::fs::metadata(&dest)?.len() } else { dir_size(&dest) };
     if let Some(report_path) = &options.report {
-        report::write(report_path, &plan, &stored, &missing_imports(&analysis))?;
+        report::write(report_path, &plan, &stored, &missing_imports(&analysis), &analysis.left_out)?;
     }
     for line in report::largest_parts(&plan, 5) {
         progress.step(format_args!("  {line}"));

@@ -109,6 +109,8 @@ pub struct Analysis {
     pub missing: Vec<Missing>,
     /// Third-party distributions reached, each taken whole.
     pub distributions: Vec<Distribution>,
+    /// Modules found but left out by a rule, by name.
+    pub left_out: Vec<LeftOut>,
     /// Files that could not be read or scanned, bad RECORDs: one line each.
     pub warnings: Vec<String>,
 }
@@ -154,6 +156,13 @@ pub enum Reason {
     ImpliedBy(String),
     /// Its distribution (by name) is taken whole.
     PartOf(String),
+}
+
+/// A module found but not bundled, and the rule that left it out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    pub name: String,
+    pub rule: String,
 }
 
 /// An import that resolved nowhere.

@@ -1,0 +1,13 @@
+"""Jinja2: templates from an installed package (PackageLoader) and from a
+directory given with --add-data (FileSystemLoader)."""
+import os
+import sys
+
+from jinja2 import Environment, FileSystemLoader, PackageLoader
+
+env = Environment(loader=PackageLoader("jinja2", "."), autoescape=True)
+print(env.from_string("{{ items|join(', ') }} {{ '<b>' }}").render(items=["a", "b"]))
+print(sorted(env.tests)[:3])
+if len(sys.argv) > 1:
+    files = Environment(loader=FileSystemLoader(os.path.join(sys.argv[1], "templates")))
+    print(files.get_template("hello.txt").render(name="world").strip())

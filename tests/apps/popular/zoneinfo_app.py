@@ -1,0 +1,7 @@
+"""zoneinfo with the tzdata package (no system time zone database)."""
+import datetime
+import zoneinfo
+
+paris = zoneinfo.ZoneInfo("Europe/Paris")
+for month in (1, 7):
+    print(datetime.datetime(2024, month, 1, 12, tzinfo=paris).utcoffset())
