@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, PackageLoader
 env = Environment(loader=PackageLoader("jinja2", "."), autoescape=True)
 print(env.from_string("{{ items|join(', ') }} {{ '<b>' }}").render(items=["a", "b"]))
 print(sorted(env.tests)[:3])
-if len(sys.argv) > 1:
-    files = Environment(loader=FileSystemLoader(os.path.join(sys.argv[1], "templates")))
-    print(files.get_template("hello.txt").render(name="world").strip())
+# Bundled with --add-data tests/apps/popular/jinja2_data:jinja2_data.
+base = getattr(sys, "_MEIPASS", os.path.dirname(os.path.abspath(__file__)))
+files = Environment(loader=FileSystemLoader(os.path.join(base, "jinja2_data", "templates")))
+print(files.get_template("hello.txt").render(name="world").strip())
