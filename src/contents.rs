@@ -137,6 +137,8 @@ fn describe(reason: &Reason) -> String {
         Reason::ImportedBy(by) => format!("imported by {by}"),
         Reason::ImpliedBy(by) => format!("needed by {by}"),
         Reason::PartOf(dist) => format!("part of distribution {dist}"),
+        Reason::ProbedBy(by) => format!("imported at import time by {by}"),
+        Reason::SeenAtRun => "seen at run (--trace-run)".into(),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod compile;
 pub mod contents;
 pub mod elf;
 pub mod find_program;
+pub mod import_probe;
 pub mod pe;
 pub mod pipeline;
 pub mod plan;

@@ -5,6 +5,7 @@ use crate::analyze::{self, Analysis, Entry as AnalysisEntry};
 use crate::build_cache::BuildCache;
 use crate::cli::{EntryPoint, Options};
 use crate::collect;
+use crate::import_probe;
 use crate::compile;
 use crate::contents::{self, Contents};
 use crate::plan::{Entry, Plan};
@@ -49,9 +50,10 @@ pub fn build(options: &Options) -> Result<Built> {
     ));
     let stub = stubs::for_target(LINUX_TARGET)?;
 
-    let analysis = analyze_app(&python, entry.clone(), options, &progress)?;
+    let (analysis, opened) = analyze_app(&python, entry.clone(), options, &progress)?;
     let workdir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, workdir.path())?;
+    let on_disk: Vec<String> = options.collect_files.iter().chain(&opened).cloned().collect();
+    let contents = contents::from_analysis(&analysis, &entry, &on_disk, &options.add_data, workdir.path())?;
     if !contents.on_disk.is_empty() {
         let names: Vec<&str> = contents.on_disk.iter().map(String::as_str).collect();
         progress.step(format_args!("placed on disk at run time: {}", names.join(", ")));
@@ -116,8 +118,10 @@ pub fn build(options: &Options) -> Result<Built> {
     Ok(Built { path: dest, size })
 }
 
-/// Finds what the app imports; names given by options must exist.
-fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, progress: &Progress) -> Result<Analysis> {
+/// Finds what the app imports, by reading its sources and by running
+/// code ([`import_probe`]); names given by options must exist. Also returns
+/// the packages whose data files running code opened by path.
+fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, progress: &Progress) -> Result<(Analysis, BTreeSet<String>)> {
     let mut inputs = analyze::Inputs::new(python, entry, &options.paths)?;
     inputs.roots = options.hidden_imports.clone();
     inputs.roots.extend(options.collect_all.iter().map(|p| format!("{p}.*")));
@@ -125,7 +129,8 @@ fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, pr
     inputs.startup = python.startup_modules.clone();
     inputs.excludes = options.exclude_modules.clone();
     progress.step("analysing imports");
-    let analysis = analyze::analyze(&inputs)?;
+    let discovery = import_probe::Discovery { import_probe: options.import_probe, trace_run: options.trace_run.clone() };
+    let (analysis, opened) = import_probe::analyze(&mut inputs, python, &discovery, progress)?;
     let named = options.hidden_imports.iter().chain(&options.collect_all).chain(&options.collect_files);
     for name in named {
         if !analysis.modules.contains_key(name) {
@@ -149,12 +154,16 @@ fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, pr
     if others > 0 {
         progress.step(format_args!("{others} imports of the stdlib or of packages not found, most of them optional (listed by --report)"));
     }
+    let count = |wanted: fn(&analyze::Reason) -> bool| analysis.modules.values().filter(|m| wanted(&m.reason)).count();
+    let probed = count(|r| matches!(r, analyze::Reason::ProbedBy(_)));
+    let at_run = count(|r| matches!(r, analyze::Reason::SeenAtRun));
     progress.step(format_args!(
-        "{} modules from {} distributions",
+        "{} modules from {} distributions: {} found by static analysis, {probed} by the import probe, {at_run} by --trace-run",
         analysis.modules.len(),
-        analysis.distributions.len()
+        analysis.distributions.len(),
+        analysis.modules.len() - probed - at_run,
     ));
-    Ok(analysis)
+    Ok((analysis, opened))
 }
 
 /// Data files of distributions and packages, and `--add-data`; shared

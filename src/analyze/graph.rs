@@ -26,14 +26,11 @@ use std::path::{Path, PathBuf};
 pub fn analyze(inputs: &Inputs) -> Result<Analysis> {
     let mut graph = Graph::new(inputs);
     graph.seed()?;
-    loop {
-        while !graph.frontier.is_empty() {
-            graph.round();
-        }
-        if !graph.resume_waiting() {
-            break;
-        }
+    graph.grow();
+    for (index, seen) in inputs.seen.iter().enumerate() {
+        graph.include_quietly(&seen.module, Via::Seen(index));
     }
+    graph.grow();
     Ok(graph.finish())
 }
 
@@ -46,6 +43,8 @@ enum Via<'a> {
     Import(&'a ImportSite<'a>),
     Implied(&'a str),
     PartOf(usize),
+    /// [`Inputs::seen`], by index.
+    Seen(usize),
 }
 
 /// Where an import statement is, and how it is guarded.
@@ -167,6 +166,19 @@ impl<'i> Graph<'i> {
     fn mark_main(&mut self, name: &str) {
         if let Some(node) = self.nodes.get_mut(name) {
             node.main = true;
+        }
+    }
+
+    /// Rounds until nothing new is found, then the waiting imports that
+    /// turned out to run, and again.
+    fn grow(&mut self) {
+        loop {
+            while !self.frontier.is_empty() {
+                self.round();
+            }
+            if !self.resume_waiting() {
+                break;
+            }
         }
     }
 
@@ -420,7 +432,14 @@ impl<'i> Graph<'i> {
         if matches!(module.kind, ModuleKind::Source(_) | ModuleKind::Package(_)) {
             self.frontier.push(name.clone());
         }
-        self.nodes.insert(name.clone(), Node { module, edges: Vec::new(), fixed: None, part_of: None, implied: false, main: false });
+        let fixed = match via {
+            Via::Seen(index) => Some(match &self.inputs.seen[index].by {
+                Some(by) => Reason::ProbedBy(by.clone()),
+                None => Reason::SeenAtRun,
+            }),
+            _ => None,
+        };
+        self.nodes.insert(name.clone(), Node { module, edges: Vec::new(), fixed, part_of: None, implied: false, main: false });
         self.connect(&name, via);
         if let Some(id) = dist {
             self.reach(id);
@@ -433,6 +452,7 @@ impl<'i> Graph<'i> {
         let fixed = match via {
             Via::Entry => Some(Reason::Entry),
             Via::Root | Via::Startup => Some(Reason::Root),
+            // Only for what nothing else brought in: see `insert`.
             _ => None,
         };
         match via {

@@ -230,6 +230,7 @@ fn synthetic_tree(root: &Path) -> Inputs {
         roots: vec!["extra.*".into(), "no_such_hidden".into()],
         startup: vec!["sys".into()],
         excludes: vec!["excluded_pkg".into()],
+        seen: Vec::new(),
         target: Target { version: (3, 11, 7), platform: "linux".into() },
     }
 }
@@ -399,6 +400,7 @@ fn rules_tree(root: &Path) -> Inputs {
         roots: Vec::new(),
         startup: Vec::new(),
         excludes: Vec::new(),
+        seen: Vec::new(),
         target: Target { version: (3, 11, 7), platform: "linux".into() },
     }
 }
