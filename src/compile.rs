@@ -34,9 +34,12 @@ pub fn compile_with(command: &Path, magic: &str, jobs: &[Job], optimize: u8, cac
         .par_iter()
         .map(|job| cache_key(magic, job, optimize))
         .collect::<Result<_>>()?;
+    // A cached file that does not start with the magic number (damaged, or
+    // written by another pybundle) is compiled again.
+    let header: Vec<u8> = (0..magic.len() / 2).filter_map(|i| u8::from_str_radix(magic.get(2 * i..2 * i + 2)?, 16).ok()).collect();
     let mut results: Vec<Option<Vec<u8>>> = keys
         .par_iter()
-        .map(|key| cache.pyc_path(key).and_then(|p| std::fs::read(p).ok()))
+        .map(|key| cache.pyc_path(key).and_then(|p| std::fs::read(p).ok()).filter(|data| data.starts_with(&header)))
         .collect();
     let missing: Vec<usize> = (0..jobs.len()).filter(|&i| results[i].is_none()).collect();
     if !missing.is_empty() {

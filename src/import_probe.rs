@@ -95,13 +95,11 @@ fn note(inputs: &mut Inputs, analysis: &Analysis, record: &Record, by: Option<&s
             inputs.seen.push(Seen { module: module.clone(), by: by.map(String::from) });
         }
     }
-    for dist in &analysis.distributions {
-        let Some(site) = dist.dist_info.parent() else { continue };
-        for file in &record.files {
-            if let Some(top) = own_data_file(site, file) {
-                opened.insert(top);
-            }
-        }
+    // Paths as the analysis has them: symbolic links resolved.
+    let files: Vec<PathBuf> = record.files.iter().filter_map(|f| std::fs::canonicalize(f).ok()).collect();
+    let sites: BTreeSet<PathBuf> = analysis.distributions.iter().filter_map(|d| std::fs::canonicalize(d.dist_info.parent()?).ok()).collect();
+    for site in &sites {
+        opened.extend(files.iter().filter_map(|file| own_data_file(site, file)));
     }
 }
 

@@ -41,34 +41,45 @@ fn build(venv: &Venv, app: &str, extra: &[&str]) -> PopularBuild {
 }
 
 /// The venv's python running the app, as a user would before bundling.
-fn run_plain(venv: &Venv, app: &str) -> Out {
+fn run_plain(venv: &Venv, app: &str, args: &[&str]) -> Out {
     let mut cmd = Command::new(&venv.python);
     // Isolated but for the script's directory on sys.path, as in the bundle.
-    minimal_env(&mut cmd).args(["-E", "-s"]).arg(script(app)).current_dir(script(app).parent().unwrap());
+    minimal_env(&mut cmd).args(["-E", "-s"]).arg(script(app)).args(args).current_dir(script(app).parent().unwrap());
     run(&mut cmd)
 }
 
 /// Runs the bundle in the distroless-like root with a HOME of its own.
-fn run_bundled(app: &str, built: &Built) -> Out {
+fn run_bundled(app: &str, built: &Built, args: &[&str]) -> Out {
     let work = RootWork::new(&format!("popular-{app}"));
     let exe = work.install(built);
     fs::create_dir(work.host.join("home")).unwrap();
     let home = format!("{}/home", work.inside);
-    run_in_root(RootKind::Writable, &exe, &[], &[("PATH", "/usr/bin:/bin"), ("HOME", &home)])
+    run_in_root(RootKind::Writable, &exe, args, &[("PATH", "/usr/bin:/bin"), ("HOME", &home)])
 }
 
 /// Builds `app` with `extra` options, runs it in the root and checks that
 /// it prints what the venv's python prints; returns the build.
 fn check(app: &str, extra: &[&str]) -> PopularBuild {
+    check_with_args(app, extra, &[])
+}
+
+/// [`check`], running the app with `args`.
+fn check_with_args(app: &str, extra: &[&str], args: &[&str]) -> PopularBuild {
     require_root();
     let venv = popular_venv();
-    let plain = run_plain(venv, app);
+    let plain = run_plain(venv, app, args);
     assert_eq!(plain.code(), Some(0), "the app fails in plain python\n{plain}");
     let build = build(venv, app, extra);
-    let bundled = run_bundled(app, &build.built);
+    let bundled = run_bundled(app, &build.built, args);
     assert_eq!(bundled.code(), Some(0), "{app} bundle failed\n{bundled}");
     assert_eq!(bundled.stdout, plain.stdout, "{app}: bundle and python differ\n{bundled}");
     build
+}
+
+/// Why the report says entry `name` is in the bundle, if it is.
+fn why<'r>(report: &'r Value, name: &str) -> Option<&'r str> {
+    let entries = report["entries"].as_array().expect("report entries");
+    entries.iter().find(|e| e["name"] == name).and_then(|e| e["why"].as_str())
 }
 
 /// The archive entries (`name` in the report) that start with `prefix`,
@@ -98,9 +109,40 @@ fn django_migrate_users_templates() {
     assert!(!entries_under(&build.report, "django_site/settings.pyc").is_empty());
 }
 
+/// orjson's Rust code imports `json` (and `uuid`, `dataclasses`, `enum`)
+/// where no source shows it: only the import probe sees it; without it the
+/// bundle would crash inside orjson.
 #[test]
 fn orjson_dataclass_uuid_datetime() {
-    check("orjson", &[]);
+    let build = check("orjson", &[]);
+    assert_eq!(why(&build.report, "json/encoder.pyc"), Some("imported at import time by orjson"));
+    let unprobed = self::build(popular_venv(), "orjson", &["--no-import-probe"]);
+    assert_eq!(why(&unprobed.report, "json/encoder.pyc"), None, "--no-import-probe still probed");
+}
+
+/// `--trace-run` bundles a module the app imports by a name from its
+/// command line, and places tzdata on disk, whose file the app opens by a
+/// path built at run time. Without it, the bundle cannot do either.
+#[test]
+fn trace_run_sees_imports_and_opened_files() {
+    let build = check_with_args("trace", &["--trace-run", "colorsys"], &["colorsys"]);
+    assert_eq!(why(&build.report, "colorsys.pyc"), Some("seen at run (--trace-run)"));
+    assert!(build.built.log.stderr.contains("placed on disk at run time: tzdata"), "{}", build.built.log);
+    let untraced = self::build(popular_venv(), "trace", &[]);
+    assert_eq!(why(&untraced.report, "colorsys.pyc"), None);
+    let failed = run_bundled("trace", &untraced.built, &["colorsys"]);
+    assert_ne!(failed.code(), Some(0), "{failed}");
+}
+
+#[test]
+fn trace_run_with_an_unclosed_quote_is_refused() {
+    let venv = popular_venv();
+    let dist = process_scratch().join("popular-bad-trace");
+    let out = run(pybundle().arg(script("trace")).arg("--python").arg(&venv.python).arg("--distpath").arg(&dist).args(["--trace-run", "'unclosed"]));
+    assert_ne!(out.code(), Some(0), "{out}");
+    assert_eq!(out.stderr_lines().len(), 1, "{out}");
+    assert!(out.stderr.starts_with("pybundle: error: --trace-run"), "{out}");
+    assert!(!dist.exists());
 }
 
 #[test]
