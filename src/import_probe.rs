@@ -186,7 +186,9 @@ fn record(python: &Path, args: &[OsString], limit: Duration) -> Result<Record, S
     let dir = tempfile::tempdir().map_err(|e| format!("could not start: no temporary directory ({e})"))?;
     let out = dir.path().join("record.json");
     let stderr = std::fs::File::create(dir.path().join("stderr")).map_err(|e| format!("could not start ({e})"))?;
-    let mut child = Command::new(python)
+    // It runs in an empty directory: a relative `--python` must still name it.
+    let python = std::path::absolute(python).map_err(|e| format!("could not start {} ({e})", python.display()))?;
+    let mut child = Command::new(&python)
         .arg("-I")
         .arg("-c")
         .arg(RECORD_SOURCE)

@@ -32,6 +32,9 @@ pub struct Built {
 
 pub fn build(options: &Options) -> Result<Built> {
     if crate::windows::is_target(options)? {
+        if options.trace_run.is_some() {
+            bail!("--trace-run runs the app with the target interpreter, which a Windows build cannot run here; build without --trace-run");
+        }
         return crate::windows::build(options);
     }
     let progress = Progress::new(options.quiet);
