@@ -107,6 +107,8 @@ fn django_migrate_users_templates() {
     let build = check("django", &[]);
     assert!(!entries_under(&build.report, "django/contrib/auth/migrations/0001_initial.pyc").is_empty());
     assert!(!entries_under(&build.report, "django_site/settings.pyc").is_empty());
+    // A command module named like a test suite, found by listing its package.
+    assert!(!entries_under(&build.report, "django/core/management/commands/test.pyc").is_empty());
 }
 
 /// orjson's Rust code imports `json` (and `uuid`, `dataclasses`, `enum`)

@@ -257,7 +257,7 @@ impl<'i> Graph<'i> {
             }
             if !stdlib && self.undeclared_foreign(name, &module) {
                 if site.optional || site.deferred {
-                    let rule = format!("imported by {name} only when it fails or in a function, and its distribution does not require it");
+                    let rule = format!("imported by {name} only in a function or where ImportError is caught, and its distribution does not require it");
                     self.leave_out(top_level(&module), rule);
                 } else {
                     let waiting = Waiting { importer: name.to_string(), line: import.line, conditional: import.conditional, module, names: import.names };

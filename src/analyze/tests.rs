@@ -437,4 +437,13 @@ fn what_runs_is_bundled_whatever_its_name() {
     let dist = analysis.distributions.iter().find(|d| d.name == "web").unwrap();
     assert!(dist.files.iter().any(|(_, r)| r == "web/tests/test_web.py"));
     assert!(analysis.left_out.iter().all(|l| l.name != "heavy" && l.name != "web.tests"), "{:?}", analysis.left_out);
+
+    // `--collect-all web`: every module, the oddly named too, but the suite.
+    inputs.roots = vec!["web.*".into()];
+    let analysis = analyze(&inputs).unwrap();
+    let modules = names(&analysis);
+    for wanted in ["web.test", "web.found", "web.migrations.0001_initial", "web.bench_speed", "web.uses_heavy", "heavy"] {
+        assert!(modules.contains(&wanted), "lacks {wanted}: {modules:?}");
+    }
+    assert!(!modules.contains(&"web.tests"), "{modules:?}");
 }
