@@ -49,7 +49,7 @@ printf '%-10s %-6s %9s %9s %9s\n' app result "size MB" "cold s" "warm s"
 for entry in "${apps[@]}"; do
     IFS='|' read -r name options <<<"$entry"
     script=$APPS/${name}_app.py
-    expected=$(cd "$APPS" && env -i PATH=/usr/bin:/bin HOME="$HOME" "$PY" -E -s "$script" 2>/dev/null || true)
+    expected=$(cd "$APPS" && env -i PATH=/usr/bin:/bin HOME="$HOME" "$PY" -E -s -B "$script" 2>/dev/null || true)
     export PYBUNDLE_BUILD_CACHE=$work/cache-$name
     build() {
         # shellcheck disable=SC2086

@@ -44,7 +44,7 @@ fn build(venv: &Venv, app: &str, extra: &[&str]) -> PopularBuild {
 fn run_plain(venv: &Venv, app: &str, args: &[&str]) -> Out {
     let mut cmd = Command::new(&venv.python);
     // Isolated but for the script's directory on sys.path, as in the bundle.
-    minimal_env(&mut cmd).args(["-E", "-s"]).arg(script(app)).args(args).current_dir(script(app).parent().unwrap());
+    minimal_env(&mut cmd).args(["-E", "-s", "-B"]).arg(script(app)).args(args).current_dir(script(app).parent().unwrap());
     run(&mut cmd)
 }
 
