@@ -225,6 +225,12 @@ impl<'i> Graph<'i> {
         // ImportError:` handler is followed only if its try body failed.
         let mut found_each = vec![false; found.imports.len()];
         for (index, import) in found.imports.into_iter().enumerate() {
+            // A fallback in the importer's own package stays: compiled
+            // code may import it by name (pandas, `zoneinfo._zoneinfo`).
+            let own = import.level > 0 || import.module.strip_prefix(top_level(name)).is_some_and(|rest| rest.starts_with('.'));
+            if !import.instead_of.is_empty() && import.instead_of.iter().all(|&i| found_each[i]) && !own {
+                continue;
+            }
             let site = ImportSite {
                 importer: name,
                 line: import.line,
@@ -246,12 +252,6 @@ impl<'i> Graph<'i> {
                     }
                 }
             };
-            // A fallback in the importer's own package stays: compiled
-            // code may import it by name (pandas, `zoneinfo._zoneinfo`).
-            let own = module.strip_prefix(top_level(name)).is_some_and(|rest| rest.starts_with('.'));
-            if !import.instead_of.is_empty() && import.instead_of.iter().all(|&i| found_each[i]) && !own {
-                continue;
-            }
             if stdlib && lazy_only(name, &module) {
                 continue;
             }
