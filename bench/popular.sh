@@ -29,7 +29,8 @@ if [ ! -f "$VENV/pybundle-packages.txt" ]; then
     VENV=$work/venv
     "$BASE" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --only-binary :all: \
-        flask jinja2 django orjson pandas markdown tzdata boto3 grpcio protobuf babel lxml httpx
+        flask jinja2 django orjson pandas markdown tzdata boto3 grpcio protobuf babel lxml httpx \
+        matplotlib scipy pyarrow
 fi
 PY=$VENV/bin/python
 APPS=$ROOT/tests/apps/popular

@@ -16,7 +16,7 @@ use super::imports::{is_dotted_name, scan, Scan};
 use super::nodes::{assign_reasons, eagerly_imported, Edge, Node};
 use super::resolve::{package_dirs, Resolver};
 use super::rules::{implicit, is_never, is_test_dir, lazy_only, ALWAYS, FROZEN};
-use super::{Analysis, Entry, Inputs, LeftOut, Missing, Module, ModuleKind, Origin, Reason};
+use super::{Analysis, Entry, Inputs, LeftOut, Missing, Module, ModuleKind, Origin, Reason, Seen};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -28,7 +28,7 @@ pub fn analyze(inputs: &Inputs) -> Result<Analysis> {
     graph.seed()?;
     graph.grow();
     for (index, seen) in inputs.seen.iter().enumerate() {
-        graph.include_quietly(&seen.module, Via::Seen(index));
+        graph.add_seen(index, seen);
     }
     graph.grow();
     Ok(graph.finish())
@@ -68,7 +68,6 @@ impl ImportSite<'_> {
 struct Waiting {
     importer: String,
     line: u32,
-    conditional: bool,
     module: String,
     names: Vec<String>,
 }
@@ -256,11 +255,13 @@ impl<'i> Graph<'i> {
                 continue;
             }
             if !stdlib && self.undeclared_foreign(name, &module) {
-                if site.optional || site.deferred {
-                    let rule = format!("imported by {name} only in a function or where ImportError is caught, and its distribution does not require it");
+                if !site.eager() {
+                    let rule = format!(
+                        "imported by {name} only in a function, in an if branch or where ImportError is caught, and its distribution does not require it"
+                    );
                     self.leave_out(top_level(&module), rule);
                 } else {
-                    let waiting = Waiting { importer: name.to_string(), line: import.line, conditional: import.conditional, module, names: import.names };
+                    let waiting = Waiting { importer: name.to_string(), line: import.line, module, names: import.names };
                     self.waiting.push(waiting);
                 }
                 continue;
@@ -305,6 +306,21 @@ impl<'i> Graph<'i> {
         }
     }
 
+    /// A module that running code imported. What a package imports at
+    /// import time from another distribution that it does not require
+    /// (pandas imports pyarrow if it is installed) is left out, as its
+    /// optional imports are.
+    fn add_seen(&mut self, index: usize, seen: &Seen) {
+        if let Some(by) = &seen.by {
+            if self.nodes.contains_key(by.as_str()) && self.undeclared_foreign(by, &seen.module) {
+                let rule = format!("imported at import time by {by} when it is installed, and {by}'s distribution does not require it");
+                self.leave_out(top_level(&seen.module), rule);
+                return;
+            }
+        }
+        self.include_quietly(&seen.module, Via::Seen(index));
+    }
+
     /// Follows the waiting imports whose importer is now known to run
     /// whenever the app runs, or whose module another import brought in.
     /// Returns whether any was followed.
@@ -316,7 +332,7 @@ impl<'i> Graph<'i> {
         self.waiting = still;
         let followed = ready.iter().any(|w| !self.nodes.contains_key(top_level(&w.module)));
         for w in &ready {
-            let site = ImportSite { importer: &w.importer, line: w.line, optional: false, conditional: w.conditional, deferred: false };
+            let site = ImportSite { importer: &w.importer, line: w.line, optional: false, conditional: false, deferred: false };
             self.take(&w.module, &w.names, &site);
         }
         followed
@@ -555,10 +571,10 @@ impl<'i> Graph<'i> {
     /// Whether an import by a distribution's module leads to another
     /// distribution, not in the graph yet, that the importer's does not
     /// require. Such an import is followed only if it runs whenever the app
-    /// runs (not `try: import rich`, not a plugin imported in a function,
-    /// not from a module that nothing imports), or one package would pull in
-    /// everything installed beside it. The app still gets it if it imports
-    /// it itself.
+    /// runs (not `try: import rich`, not `if HAS_PYARROW: import pyarrow`,
+    /// not a plugin imported in a function, not from a module that nothing
+    /// imports), or one package would pull in everything installed beside
+    /// it. The app still gets it if it imports it itself.
     fn undeclared_foreign(&mut self, importer: &str, module: &str) -> bool {
         let top = top_level(module);
         if self.nodes.contains_key(top) {

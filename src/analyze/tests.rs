@@ -377,6 +377,8 @@ fn rules_tree(root: &Path) -> Inputs {
         ("web/models.py", ""),
         ("web/bench_speed.py", "import heavy\n"),
         ("web/plugin.py", "def load():\n    import heavy\n"),
+        ("web/maybe.py", "from web.flags import HAS_HEAVY\nif HAS_HEAVY:\n    import heavy\n"),
+        ("web/flags.py", "HAS_HEAVY = True\n"),
         ("web/uses_heavy.py", "import heavy\n"),
         ("web-1.0.dist-info/METADATA", "Name: web\nVersion: 1.0\n\n"),
     ];
@@ -429,6 +431,8 @@ fn what_runs_is_bundled_whatever_its_name() {
 
     // Named by an option, the test suite comes; a module that runs
     // whenever the app runs brings the distribution it imports.
+    inputs.roots = vec!["web.maybe".into()];
+    assert!(!names(&analyze(&inputs).unwrap()).contains(&"heavy"), "a conditional import brought heavy");
     inputs.roots = vec!["web.tests".into(), "web.uses_heavy".into()];
     let analysis = analyze(&inputs).unwrap();
     let modules = names(&analysis);

@@ -21,10 +21,12 @@ pub const PACKAGES: &[&str] = &[
     "pillow", "requests",
 ];
 
-/// What the popular-packages apps need (`tests/popular.rs`).
+/// What the popular-packages apps need (`tests/popular.rs`), and the
+/// packages that pandas imports when they are installed, which its app
+/// must not carry (`matplotlib`, `scipy`, `pyarrow`).
 pub const POPULAR_PACKAGES: &[&str] = &[
     "flask", "jinja2", "django", "orjson", "pandas", "markdown", "tzdata", "boto3", "grpcio", "protobuf",
-    "babel", "lxml", "httpx",
+    "babel", "lxml", "httpx", "matplotlib", "scipy", "pyarrow",
 ];
 
 /// The interpreter the venv is made from.
