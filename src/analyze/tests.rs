@@ -451,3 +451,24 @@ fn what_runs_is_bundled_whatever_its_name() {
     }
     assert!(!modules.contains(&"web.tests"), "{modules:?}");
 }
+
+#[test]
+fn modules_seen_running_join_the_analysis() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let mut inputs = rules_tree(&root);
+    let probed = |module: &str| Seen { module: module.into(), by: Some("web".into()) };
+    inputs.seen = vec![probed("web.tests"), probed("heavy"), probed("web.test")];
+    let analysis = analyze(&inputs).unwrap();
+    assert_eq!(analysis.modules["web.tests"].reason, Reason::ProbedBy("web".into()));
+    // Found statically: its reason stays.
+    assert_eq!(analysis.modules["web.test"].reason, Reason::ImportedBy("web".into()));
+    // web does not require heavy: importing web imported it only because
+    // it is installed.
+    assert!(!analysis.modules.contains_key("heavy"));
+    assert!(analysis.left_out.iter().any(|l| l.name == "heavy"), "{:?}", analysis.left_out);
+
+    inputs.seen = vec![Seen { module: "heavy".into(), by: None }];
+    let analysis = analyze(&inputs).unwrap();
+    assert_eq!(analysis.modules["heavy"].reason, Reason::SeenAtRun);
+}
