@@ -14,7 +14,7 @@ use crate::progress::Progress;
 use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -49,7 +49,6 @@ pub struct Discovery {
 pub fn analyze(inputs: &mut Inputs, python: &Interpreter, discovery: &Discovery, progress: &Progress) -> Result<(Analysis, BTreeSet<String>)> {
     let mut analysis = analyze::analyze(inputs)?;
     let mut opened = BTreeSet::new();
-    let cache = BuildCache::user();
     if let Some(args) = &discovery.trace_run {
         progress.step("running the app for --trace-run");
         let record = trace_run(python, inputs, args)?;
@@ -59,11 +58,27 @@ pub fn analyze(inputs: &mut Inputs, python: &Interpreter, discovery: &Discovery,
         note(inputs, &analysis, &record, None, &mut opened);
         analysis = analyze::analyze(inputs)?;
     }
+    if discovery.import_probe {
+        analysis = probe_until_settled(inputs, python, analysis, progress, &mut opened)?;
+    }
+    Ok((analysis, opened))
+}
+
+/// Probes the reached packages, analyses again with what they imported,
+/// and probes the packages that brought in, until no new one is reached.
+fn probe_until_settled(
+    inputs: &mut Inputs,
+    python: &Interpreter,
+    mut analysis: Analysis,
+    progress: &Progress,
+    opened: &mut BTreeSet<String>,
+) -> Result<Analysis> {
+    let cache = BuildCache::user();
     let mut probed: BTreeSet<String> = BTreeSet::new();
-    while discovery.import_probe {
+    loop {
         let packages: Vec<(String, String)> = third_party_packages(&analysis, python).into_iter().filter(|(p, _)| !probed.contains(p)).collect();
         if packages.is_empty() {
-            break;
+            return Ok(analysis);
         }
         progress.step(format_args!("import probe: {} packages", packages.len()));
         let records: Vec<(String, Result<Record, String>)> =
@@ -71,7 +86,7 @@ pub fn analyze(inputs: &mut Inputs, python: &Interpreter, discovery: &Discovery,
         let known = inputs.seen.len();
         for (package, record) in records {
             match record {
-                Ok(record) => note(inputs, &analysis, &record, Some(&package), &mut opened),
+                Ok(record) => note(inputs, &analysis, &record, Some(&package), opened),
                 Err(why) => progress.warn(format_args!(
                     "import probe: importing {package} {why}; modules its compiled code imports may be missing (--hidden-import them)"
                 )),
@@ -79,19 +94,19 @@ pub fn analyze(inputs: &mut Inputs, python: &Interpreter, discovery: &Discovery,
             probed.insert(package);
         }
         if inputs.seen.len() == known {
-            break;
+            return Ok(analysis);
         }
         analysis = analyze::analyze(inputs)?;
     }
-    Ok((analysis, opened))
 }
 
 /// Adds what `record` shows that the analysis lacks to `inputs.seen`, and
 /// the packages whose data files it opened to `opened`.
 fn note(inputs: &mut Inputs, analysis: &Analysis, record: &Record, by: Option<&str>, opened: &mut BTreeSet<String>) {
+    let mut known: HashSet<String> = inputs.seen.iter().map(|s| s.module.clone()).collect();
     for module in &record.modules {
-        let known = analysis.modules.contains_key(module) || inputs.seen.iter().any(|s| &s.module == module);
-        if !known && module.split('.').all(|part| !part.is_empty()) {
+        let new = !analysis.modules.contains_key(module) && known.insert(module.clone());
+        if new && module.split('.').all(|part| !part.is_empty()) {
             inputs.seen.push(Seen { module: module.clone(), by: by.map(String::from) });
         }
     }
