@@ -242,6 +242,45 @@ fn record(python: &Path, args: &[OsString], limit: Duration) -> Result<Record, S
 mod tests {
     use super::*;
 
+    const PYTHON: &str = "/usr/bin/python3.11";
+
+    /// Runs `source` as an app under the recorder with Debian's python.
+    fn run_app(source: &str, limit: Duration) -> Option<Result<Record, String>> {
+        if !Path::new(PYTHON).is_file() {
+            eprintln!("skipped: no {PYTHON}");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("app.py");
+        std::fs::write(&script, source).unwrap();
+        let args: Vec<OsString> = vec!["run".into(), script.into_os_string(), "0".into(), "an-arg".into()];
+        Some(record(Path::new(PYTHON), &args, limit))
+    }
+
+    #[test]
+    fn records_imports_and_files_opened() {
+        let source = "import sys, pickle\nassert sys.argv[1:] == ['an-arg']\npickle.loads(pickle.dumps(1))\nopen(__file__).close()\n";
+        let Some(record) = run_app(source, IMPORT_LIMIT) else { return };
+        let record = record.unwrap();
+        assert_eq!(record.error, None);
+        for wanted in ["pickle", "_pickle", "_compat_pickle"] {
+            assert!(record.modules.iter().any(|m| m == wanted), "{wanted} not recorded: {:?}", record.modules);
+        }
+        assert!(record.files.iter().any(|f| f.ends_with("app.py")), "{:?}", record.files);
+    }
+
+    #[test]
+    fn failures_crashes_and_hangs_are_told_apart() {
+        let Some(failed) = run_app("import json\nraise SystemExit(3)\n", IMPORT_LIMIT) else { return };
+        let failed = failed.unwrap();
+        assert_eq!(failed.error.as_deref(), Some("exited with 3"));
+        assert!(failed.modules.iter().any(|m| m == "json"));
+        let crashed = run_app("import os\nos.abort()\n", IMPORT_LIMIT).unwrap().unwrap_err();
+        assert!(crashed.starts_with("crashed ("), "{crashed}");
+        let hung = run_app("import time\ntime.sleep(60)\n", Duration::from_secs(1)).unwrap().unwrap_err();
+        assert_eq!(hung, "did not finish in 1 s");
+    }
+
     #[test]
     fn data_files_of_packages() {
         let site = Path::new("/venv/lib/python3.11/site-packages");
