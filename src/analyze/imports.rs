@@ -41,7 +41,8 @@ pub struct Scan {
     /// String literals assigned to `__all__` (for star imports).
     pub all: Vec<String>,
     /// Other string literals that are dotted names with at least one dot,
-    /// such as a settings module named in an environment variable.
+    /// such as a settings module named in an environment variable, and the
+    /// module part of `"module:attribute"` entry points.
     pub dotted_strings: Vec<String>,
 }
 
@@ -366,8 +367,14 @@ impl<'s> Scanner<'s> {
     fn calls(&mut self, toks: &[Tok<'_>], line: &Line<'_, '_>) {
         for (i, tok) in toks.iter().enumerate() {
             if let Tok::Str(Some(text)) = tok {
-                if text.contains('.') && is_dotted_name(text) {
-                    self.dotted_strings.push(text.to_string());
+                // `"pkg.mod"`, or an entry point `"module:attribute"`
+                // (`uvicorn.run("main:app")`).
+                let module = match text.split_once(':') {
+                    Some((module, attribute)) => Some(module).filter(|_| is_dotted_name(attribute)),
+                    None => Some(*text).filter(|t| t.contains('.')),
+                };
+                if let Some(module) = module.filter(|m| is_dotted_name(m)) {
+                    self.dotted_strings.push(module.to_string());
                 }
             }
             let Tok::Name(function @ ("import_module" | "find_spec" | "__import__")) = tok else { continue };
@@ -583,10 +590,12 @@ spec = importlib.util.find_spec("html.parser")
 found = find_spec(".helpers", __name__)
 skipped = finder.find_spec("nope.either")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+uvicorn.run("server:app", host="0.0.0.0")
+skipped = "http://localhost:80", "a:b:c", "only.module:"
 "#;
         assert_eq!(modules(source), ["importlib", "x.y", ".sub", "pkg.other", "q.r", "html.parser", ".helpers"]);
         let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
-        assert_eq!(scanned.dotted_strings, ["html.parser", "mysite.settings", "nope.either", "pkg.inner", "q.r", "x.y"]);
+        assert_eq!(scanned.dotted_strings, ["html.parser", "mysite.settings", "nope.either", "pkg.inner", "q.r", "server", "x.y"]);
     }
 
     #[test]
