@@ -167,7 +167,7 @@ fn probe_package(python: &Interpreter, package: &str, key: &str, cache: &BuildCa
     if let Some(record) = cache.probe_record(key).and_then(|data| serde_json::from_slice(&data).ok()) {
         return Ok(record);
     }
-    let record = record(&python.command, &["import".into(), package.into()], IMPORT_LIMIT)?;
+    let record = record(&python.command, &["import".into(), package.into()], None, IMPORT_LIMIT)?;
     if let Ok(data) = serde_json::to_vec(&record) {
         cache.store_probe_record(key, &data);
     }
@@ -189,19 +189,21 @@ fn trace_run(python: &Interpreter, inputs: &Inputs, args: &[String]) -> Result<R
     let mut argv: Vec<OsString> = vec!["run".into(), target, own.len().to_string().into()];
     argv.extend(own.iter().map(|p| p.as_os_str().to_owned()));
     argv.extend(args.iter().map(OsString::from));
-    match record(&python.command, &argv, RUN_LIMIT) {
+    // It runs where pybundle runs, as `python app.py` would.
+    let cwd = std::env::current_dir().ok();
+    match record(&python.command, &argv, cwd.as_deref(), RUN_LIMIT) {
         Ok(record) => Ok(record),
         Err(why) => bail!("--trace-run: the app {why}; give arguments with which it runs to its end"),
     }
 }
 
-/// Runs `python -I record.py OUT ARGS...` with a time limit in an empty
-/// directory, and reads what it recorded.
-fn record(python: &Path, args: &[OsString], limit: Duration) -> Result<Record, String> {
+/// Runs `python -I record.py OUT ARGS...` with a time limit in `cwd` (by
+/// default an empty directory), and reads what it recorded.
+fn record(python: &Path, args: &[OsString], cwd: Option<&Path>, limit: Duration) -> Result<Record, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("could not start: no temporary directory ({e})"))?;
     let out = dir.path().join("record.json");
     let stderr = std::fs::File::create(dir.path().join("stderr")).map_err(|e| format!("could not start ({e})"))?;
-    // It runs in an empty directory: a relative `--python` must still name it.
+    // It may run in another directory: a relative `--python` must still name it.
     let python = std::path::absolute(python).map_err(|e| format!("could not start {} ({e})", python.display()))?;
     let mut child = Command::new(&python)
         .arg("-I")
@@ -209,7 +211,7 @@ fn record(python: &Path, args: &[OsString], limit: Duration) -> Result<Record, S
         .arg(RECORD_SOURCE)
         .arg(&out)
         .args(args)
-        .current_dir(dir.path())
+        .current_dir(cwd.unwrap_or(dir.path()))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr)
@@ -254,7 +256,7 @@ mod tests {
         let script = dir.path().join("app.py");
         std::fs::write(&script, source).unwrap();
         let args: Vec<OsString> = vec!["run".into(), script.into_os_string(), "0".into(), "an-arg".into()];
-        Some(record(Path::new(PYTHON), &args, limit))
+        Some(record(Path::new(PYTHON), &args, None, limit))
     }
 
     #[test]
