@@ -1,5 +1,6 @@
-//! The packer's own cache of compiled bytecode, keyed by content, so that a
-//! rebuild only compiles what changed. Lives in `$XDG_CACHE_HOME/pybundle/build`
+//! The packer's own cache, keyed by content: compiled bytecode, so that a
+//! rebuild only compiles what changed, and what the import probe recorded
+//! for each distribution version. Lives in `$XDG_CACHE_HOME/pybundle/build`
 //! (else `~/.cache/pybundle/build`); `PYBUNDLE_BUILD_CACHE` overrides it.
 //! Without a usable cache directory, builds still work, just slower.
 //!
@@ -13,8 +14,12 @@ use std::path::PathBuf;
 const HASH_LEN: usize = 32;
 
 pub struct BuildCache {
+    /// The cache's root, with a directory per kind of record.
     dir: Option<PathBuf>,
 }
+
+/// What is cached, each in a directory of its own.
+const KINDS: [(&str, &str); 2] = [("pyc", "pyc"), ("probe", "json")];
 
 impl BuildCache {
     /// The user's build cache, or a disabled one if there is no place for it.
@@ -23,13 +28,32 @@ impl BuildCache {
         let dir = env("PYBUNDLE_BUILD_CACHE")
             .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("pybundle").join("build")))
             .or_else(|| env("HOME").map(|d| d.join(".cache").join("pybundle").join("build")));
-        let dir = dir.map(|d| d.join("pyc")).filter(|d| std::fs::create_dir_all(d).is_ok());
+        let dir = dir.filter(|d| KINDS.iter().all(|(kind, _)| std::fs::create_dir_all(d.join(kind)).is_ok()));
         BuildCache { dir }
     }
 
     /// The cached bytecode for `key`, if there is a sound copy.
     pub fn load(&self, key: &str) -> Option<Vec<u8>> {
-        let mut data = std::fs::read(self.path(key)?).ok()?;
+        self.load_kind(KINDS[0], key)
+    }
+
+    /// Puts bytecode into the cache under `key` atomically (best effort).
+    pub fn store(&self, key: &str, data: &[u8]) {
+        self.store_kind(KINDS[0], key, data);
+    }
+
+    /// What the import probe recorded under `key`, if there is a sound copy.
+    pub fn probe_record(&self, key: &str) -> Option<Vec<u8>> {
+        self.load_kind(KINDS[1], key)
+    }
+
+    /// Keeps a probe record under `key` (best effort).
+    pub fn store_probe_record(&self, key: &str, data: &[u8]) {
+        self.store_kind(KINDS[1], key, data);
+    }
+
+    fn load_kind(&self, kind: (&str, &str), key: &str) -> Option<Vec<u8>> {
+        let mut data = std::fs::read(self.path(kind, key)?).ok()?;
         if data.len() < HASH_LEN || blake3::hash(&data[HASH_LEN..]).as_bytes() != &data[..HASH_LEN] {
             return None;
         }
@@ -37,9 +61,8 @@ impl BuildCache {
         Some(data)
     }
 
-    /// Puts `data` into the cache under `key` atomically (best effort).
-    pub fn store(&self, key: &str, data: &[u8]) {
-        let Some(dest) = self.path(key) else { return };
+    fn store_kind(&self, kind: (&str, &str), key: &str, data: &[u8]) {
+        let Some(dest) = self.path(kind, key) else { return };
         let Some(dir) = dest.parent() else { return };
         let Ok(mut staging) = crate::cleanup::tempfile_in(dir) else { return };
         let written = staging.write_all(blake3::hash(data).as_bytes()).and_then(|()| staging.write_all(data));
@@ -48,7 +71,7 @@ impl BuildCache {
         }
     }
 
-    fn path(&self, key: &str) -> Option<PathBuf> {
-        self.dir.as_ref().map(|d| d.join(format!("{key}.pyc")))
+    fn path(&self, (kind, extension): (&str, &str), key: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join(kind).join(format!("{key}.{extension}")))
     }
 }

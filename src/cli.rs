@@ -73,6 +73,17 @@ pub struct Cli {
     #[arg(long = "paths", value_name = "DIR")]
     pub paths: Vec<PathBuf>,
 
+    /// Do not import the app's third-party packages at build time to see
+    /// what their compiled code imports.
+    #[arg(long)]
+    pub no_import_probe: bool,
+
+    /// Run the app at build time with these arguments (one string, split
+    /// like a shell does) and bundle what it imports and the package files
+    /// it opens: for code that works in python but not in the bundle.
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub trace_run: Option<String>,
+
     /// Write every module and file of the bundle, why it is there and its
     /// size, as JSON.
     #[arg(long, value_name = "FILE")]
@@ -163,6 +174,9 @@ pub struct Options {
     pub collect_files: Vec<String>,
     pub add_data: Vec<DataSpec>,
     pub paths: Vec<PathBuf>,
+    pub import_probe: bool,
+    /// `--trace-run`, split into arguments.
+    pub trace_run: Option<Vec<String>>,
     pub report: Option<PathBuf>,
     pub python_options: Vec<String>,
     pub hash_seed: Option<u32>,
@@ -198,6 +212,8 @@ impl Cli {
             collect_files: self.collect_files.clone(),
             add_data: self.add_data.iter().map(|spec| parse_data_spec(spec)).collect::<Result<_>>()?,
             paths: self.paths.clone(),
+            import_probe: !self.no_import_probe,
+            trace_run: self.trace_run.as_deref().map(parse_trace_run).transpose()?,
             report: self.report.clone(),
             python_options: self.python_options.clone(),
             hash_seed: self.hash_seed,
@@ -210,6 +226,14 @@ impl Cli {
             windowed: self.windowed,
             quiet: self.quiet,
         })
+    }
+}
+
+/// `--trace-run 'ARGS'`, split like a POSIX shell splits words.
+fn parse_trace_run(args: &str) -> Result<Vec<String>> {
+    match shlex::split(args) {
+        Some(words) => Ok(words),
+        None => bail!("--trace-run {args:?} has an unclosed quote or a trailing backslash; quote it as one shell word, as in --trace-run '--check \"a b\"'"),
     }
 }
 

@@ -137,6 +137,8 @@ fn describe(reason: &Reason) -> String {
         Reason::ImportedBy(by) => format!("imported by {by}"),
         Reason::ImpliedBy(by) => format!("needed by {by}"),
         Reason::PartOf(dist) => format!("part of distribution {dist}"),
+        Reason::ProbedBy(by) => format!("imported at import time by {by}"),
+        Reason::SeenAtRun => "seen at run (--trace-run)".into(),
     }
 }
 
@@ -186,7 +188,7 @@ fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
 
 /// Packages whose code opens a file of its own by path: a source that uses
 /// `__file__` (or extracts resources to a path) and names one of the
-/// package's data files.
+/// package's data files or data directories.
 fn packages_that_open_their_files(analysis: &Analysis) -> BTreeSet<String> {
     let mut data_names: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
     for dist in &analysis.distributions {
@@ -200,6 +202,9 @@ fn packages_that_open_their_files(analysis: &Analysis) -> BTreeSet<String> {
             }
         }
     }
+    for (top, dirs) in data_directories(analysis) {
+        data_names.entry(top).or_default().extend(dirs);
+    }
     let mut found = BTreeSet::new();
     for module in analysis.modules.values() {
         let (ModuleKind::Source(path) | ModuleKind::Package(path)) = &module.kind else { continue };
@@ -208,6 +213,30 @@ fn packages_that_open_their_files(analysis: &Analysis) -> BTreeSet<String> {
         let by_path = text.contains("__file__") || text.contains("as_file(") || text.contains("resource_filename(");
         if by_path && names.iter().any(|n| text.contains(&format!("\"{n}\"")) || text.contains(&format!("'{n}'"))) {
             found.insert(top_level(&module.name).to_string());
+        }
+    }
+    found
+}
+
+/// The directories right inside each distribution's top-level packages
+/// that hold only data (boto3 joins `'data'` to its own directory), by
+/// package.
+fn data_directories(analysis: &Analysis) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+    let mut data: std::collections::BTreeMap<(String, String), bool> = Default::default();
+    for dist in &analysis.distributions {
+        for (_, relative) in &dist.files {
+            let mut parts = relative.splitn(3, '/');
+            let (Some(top), Some(dir), Some(_)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let is_code = relative.ends_with(".py") || relative.ends_with(".so");
+            if dir.len() >= 4 && !top.ends_with(".dist-info") {
+                *data.entry((top.to_string(), dir.to_string())).or_insert(true) &= !is_code;
+            }
+        }
+    }
+    let mut found: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for ((top, dir), only_data) in data {
+        if only_data {
+            found.entry(top).or_default().insert(dir);
         }
     }
     found

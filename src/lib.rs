@@ -17,6 +17,7 @@ pub mod entry_point;
 pub mod find_program;
 pub mod inspect;
 pub mod fuzzing;
+pub mod import_probe;
 pub mod pe;
 pub mod pipeline;
 pub mod plan;

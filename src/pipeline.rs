@@ -5,6 +5,7 @@ use crate::analyze::{self, Analysis, Entry as AnalysisEntry};
 use crate::build_cache::BuildCache;
 use crate::cli::{EntryPoint, Options};
 use crate::collect;
+use crate::import_probe;
 use crate::compile;
 use crate::contents::{self, Contents};
 use crate::plan::{Entry, Plan};
@@ -31,6 +32,9 @@ pub struct Built {
 
 pub fn build(options: &Options) -> Result<Built> {
     if crate::windows::is_target(options)? {
+        if options.trace_run.is_some() {
+            bail!("--trace-run runs the app with the target interpreter, which a Windows build cannot run here; build without --trace-run");
+        }
         return crate::windows::build(options);
     }
     let progress = Progress::new(options.quiet);
@@ -48,9 +52,10 @@ pub fn build(options: &Options) -> Result<Built> {
     ));
     let stub = stubs::for_target(LINUX_TARGET)?;
 
-    let analysis = analyze_app(&python, entry.clone(), options, &progress)?;
+    let (analysis, opened) = analyze_app(&python, entry.clone(), options, &progress)?;
     let workdir = crate::cleanup::tempdir()?;
-    let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, workdir.path())?;
+    let on_disk: Vec<String> = options.collect_files.iter().chain(&opened).cloned().collect();
+    let contents = contents::from_analysis(&analysis, &entry, &on_disk, &options.add_data, workdir.path())?;
     if !contents.on_disk.is_empty() {
         let names: Vec<&str> = contents.on_disk.iter().map(String::as_str).collect();
         progress.step(format_args!("placed on disk at run time: {}", names.join(", ")));
@@ -101,7 +106,7 @@ pub fn build(options: &Options) -> Result<Built> {
     };
     let size = if options.onefile { std::fs::metadata(&dest)?.len() } else { dir_size(&dest) };
     if let Some(report_path) = &options.report {
-        report::write(report_path, &plan, &stored, &missing_imports(&analysis))?;
+        report::write(report_path, &plan, &stored, &missing_imports(&analysis), &analysis.left_out)?;
     }
     for line in report::largest_parts(&plan, 5) {
         progress.step(format_args!("  {line}"));
@@ -116,8 +121,10 @@ pub fn build(options: &Options) -> Result<Built> {
     Ok(Built { path: dest, size })
 }
 
-/// Finds what the app imports; names given by options must exist.
-fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, progress: &Progress) -> Result<Analysis> {
+/// Finds what the app imports, by reading its sources and by running
+/// code ([`import_probe`]); names given by options must exist. Also returns
+/// the packages whose data files running code opened by path.
+fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, progress: &Progress) -> Result<(Analysis, BTreeSet<String>)> {
     let mut inputs = analyze::Inputs::new(python, entry, &options.paths)?;
     inputs.roots = options.hidden_imports.clone();
     inputs.roots.extend(options.collect_all.iter().map(|p| format!("{p}.*")));
@@ -125,7 +132,8 @@ fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, pr
     inputs.startup = python.startup_modules.clone();
     inputs.excludes = options.exclude_modules.clone();
     progress.step("analysing imports");
-    let analysis = analyze::analyze(&inputs)?;
+    let discovery = import_probe::Discovery { import_probe: options.import_probe, trace_run: options.trace_run.clone() };
+    let (analysis, opened) = import_probe::analyze(&mut inputs, python, &discovery, progress)?;
     let named = options.hidden_imports.iter().chain(&options.collect_all).chain(&options.collect_files);
     for name in named {
         if !analysis.modules.contains_key(name) {
@@ -149,12 +157,16 @@ fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, pr
     if others > 0 {
         progress.step(format_args!("{others} imports of the stdlib or of packages not found, most of them optional (listed by --report)"));
     }
+    let count = |wanted: fn(&analyze::Reason) -> bool| analysis.modules.values().filter(|m| wanted(&m.reason)).count();
+    let probed = count(|r| matches!(r, analyze::Reason::ProbedBy(_)));
+    let at_run = count(|r| matches!(r, analyze::Reason::SeenAtRun));
     progress.step(format_args!(
-        "{} modules from {} distributions",
+        "{} modules from {} distributions: {} found by static analysis, {probed} by the import probe, {at_run} by --trace-run",
         analysis.modules.len(),
-        analysis.distributions.len()
+        analysis.distributions.len(),
+        analysis.modules.len() - probed - at_run,
     ));
-    Ok(analysis)
+    Ok((analysis, opened))
 }
 
 /// Data files of distributions and packages, and `--add-data`; shared

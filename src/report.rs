@@ -2,6 +2,7 @@
 //! before and after compression; and the build output's summary of the
 //! largest parts.
 
+use crate::analyze::LeftOut;
 use crate::plan::{Compression, Plan};
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -12,6 +13,8 @@ use std::path::Path;
 struct Report<'a> {
     entries: Vec<ReportEntry<'a>>,
     missing: &'a [MissingImport],
+    /// Modules found but not bundled, each with the rule that left it out.
+    left_out: &'a [LeftOut],
     total_size: u64,
     total_stored_size: u64,
 }
@@ -37,7 +40,7 @@ pub struct MissingImport {
 /// Sizes in the archive, by entry name (after compression).
 pub type StoredSizes = BTreeMap<String, u64>;
 
-pub fn write(path: &Path, plan: &Plan, stored: &StoredSizes, missing: &[MissingImport]) -> Result<()> {
+pub fn write(path: &Path, plan: &Plan, stored: &StoredSizes, missing: &[MissingImport], left_out: &[LeftOut]) -> Result<()> {
     let entries: Vec<ReportEntry> = plan
         .entries
         .iter()
@@ -54,6 +57,7 @@ pub fn write(path: &Path, plan: &Plan, stored: &StoredSizes, missing: &[MissingI
         total_stored_size: entries.iter().map(|e| e.stored_size).sum(),
         entries,
         missing,
+        left_out,
     };
     let text = serde_json::to_vec_pretty(&report).expect("the report serializes");
     std::fs::write(path, text).with_context(|| format!("cannot write the report {}", path.display()))

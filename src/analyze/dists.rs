@@ -64,11 +64,15 @@ impl Sites {
         owners
     }
 
-    /// The dotted names of the modules distribution `id` installed: its
-    /// `.py` files and extension modules (by `extension_stem`) in
-    /// directories named like packages.
-    pub fn module_names(&self, id: usize, extension_stem: impl Fn(&str) -> Option<String>) -> Vec<String> {
-        let mut names = Vec::new();
+    /// The modules distribution `id` installed, by dotted name: its `.py`
+    /// files and extension modules (by `extension_stem`) in directories
+    /// named like packages. A module's own name need not be an identifier
+    /// (Django lists its package to import migrations such as
+    /// `0001_initial.py`). Modules under a directory named like a test
+    /// suite ([`TEST_DIRS`](super::TEST_DIRS)) are not listed; the suites
+    /// are, apart (`pkg.tests`).
+    pub fn module_names(&self, id: usize, extension_stem: impl Fn(&str) -> Option<String>) -> (Vec<String>, Vec<String>) {
+        let (mut names, mut suites) = (Vec::new(), Vec::new());
         for path in &self.installed[id].record {
             let (dir, file) = path.rsplit_once('/').map_or(("", path.as_str()), |(d, f)| (d, f));
             let stem = match file.strip_suffix(".py") {
@@ -80,21 +84,35 @@ impl Sites {
                     None => continue,
                 },
             };
-            let parts: Vec<&str> =
-                dir.split('/').filter(|p| !p.is_empty()).chain(stem.as_deref()).collect();
-            if !parts.is_empty() && parts.iter().all(|p| super::imports::is_identifier(p)) {
-                names.push(parts.join("."));
+            let dirs: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+            let importable = dirs.iter().all(|p| super::imports::is_identifier(p))
+                && stem.as_deref().is_none_or(|s| if dirs.is_empty() { super::imports::is_identifier(s) } else { super::imports::is_module_stem(s) });
+            if !importable || (dirs.is_empty() && stem.is_none()) {
+                continue;
+            }
+            match dirs.iter().position(|d| is_test_dir(d)) {
+                Some(suite) => suites.push(dirs[..=suite].join(".")),
+                None => names.push(dirs.iter().copied().chain(stem.as_deref()).collect::<Vec<_>>().join(".")),
             }
         }
-        names.sort();
-        names.dedup();
-        names
+        for list in [&mut names, &mut suites] {
+            list.sort();
+            list.dedup();
+        }
+        (names, suites)
     }
 
     /// Distribution `id` as the bundle takes it: every file its RECORD
-    /// lists but bytecode caches, test packages and the modules `excluded`
-    /// names. Files that RECORD lists but that are gone give a warning.
-    pub fn distribution(&self, id: usize, excluded: impl Fn(&str) -> bool, warnings: &mut Vec<String>) -> Distribution {
+    /// lists but bytecode caches, the modules `excluded` names and test
+    /// packages that are not `imported`. Files that RECORD lists but that
+    /// are gone give a warning.
+    pub fn distribution(
+        &self,
+        id: usize,
+        excluded: impl Fn(&str) -> bool,
+        imported: impl Fn(&str) -> bool,
+        warnings: &mut Vec<String>,
+    ) -> Distribution {
         let installed = &self.installed[id];
         let (name, version) = installed.metadata().clone();
         let listed: HashSet<&str> = installed.record.iter().map(String::as_str).collect();
@@ -102,7 +120,8 @@ impl Sites {
         for path in &installed.record {
             let parts: Vec<&str> = path.split('/').collect();
             let dirs = &parts[..parts.len() - 1];
-            if dirs.contains(&"__pycache__") || in_test_package(dirs, &listed) || excluded_file(&parts, &excluded) {
+            let unused_suite = test_package(dirs, &listed).is_some_and(|suite| !imported(&suite));
+            if dirs.contains(&"__pycache__") || unused_suite || excluded_file(&parts, &excluded) {
                 continue;
             }
             let absolute = installed.site.join(path);
@@ -167,9 +186,12 @@ fn normalize(name: &str) -> String {
     out
 }
 
-/// A file under a test package (`tests/` with an `__init__.py` in RECORD).
-fn in_test_package(dirs: &[&str], listed: &HashSet<&str>) -> bool {
-    (0..dirs.len()).any(|i| is_test_dir(dirs[i]) && listed.contains(format!("{}/__init__.py", dirs[..=i].join("/")).as_str()))
+/// The test package (`tests/` with an `__init__.py` in RECORD) that a file
+/// in `dirs` is under, as a dotted name.
+fn test_package(dirs: &[&str], listed: &HashSet<&str>) -> Option<String> {
+    (0..dirs.len())
+        .find(|&i| is_test_dir(dirs[i]) && listed.contains(format!("{}/__init__.py", dirs[..=i].join("/")).as_str()))
+        .map(|i| dirs[..=i].join("."))
 }
 
 /// A file of an excluded module: its directories or its own stem, read as
@@ -267,6 +289,9 @@ mod tests {
             "demo/tests/__init__.py",
             "demo/tests/test_core.py",
             "demo/skip/__init__.py",
+            "demo/test.py",
+            "demo/migrations/0001_initial.py",
+            "demo/data-files/example.py",
             "demo/__pycache__/core.cpython-311.pyc",
             "demo.libs/libblas-1234.so",
             "demo-1.0.dist-info/METADATA",
@@ -286,17 +311,33 @@ mod tests {
         let id = sites.owner(&mut listings, site, &site.join("demo/core.py")).unwrap();
         assert_eq!(sites.owner(&mut listings, site, &site.join("other.py")), None);
         let stem = |f: &str| f.strip_suffix(".cpython-311-x86_64-linux-gnu.so").map(String::from);
-        assert_eq!(sites.module_names(id, stem), ["demo", "demo._speed", "demo.core", "demo.skip", "demo.tests", "demo.tests.test_core"]);
+        let (names, suites) = sites.module_names(id, stem);
+        assert_eq!(names, ["demo", "demo._speed", "demo.core", "demo.migrations.0001_initial", "demo.skip", "demo.test"]);
+        assert_eq!(suites, ["demo.tests"]);
 
         let mut warnings = Vec::new();
-        let dist = sites.distribution(id, |m| m == "demo.skip", &mut warnings);
+        let dist = sites.distribution(id, |m| m == "demo.skip", |_| false, &mut warnings);
         assert_eq!((dist.name.as_str(), dist.version.as_str()), ("Demo", "1.0"));
         let relative: Vec<&str> = dist.files.iter().map(|(_, r)| r.as_str()).collect();
         assert_eq!(
             relative,
-            ["demo/__init__.py", "demo/core.py", "demo/_speed.cpython-311-x86_64-linux-gnu.so", "demo/data/table.json", "demo.libs/libblas-1234.so", "demo-1.0.dist-info/METADATA", "demo-1.0.dist-info/RECORD"]
+            [
+                "demo/__init__.py",
+                "demo/core.py",
+                "demo/_speed.cpython-311-x86_64-linux-gnu.so",
+                "demo/data/table.json",
+                "demo/test.py",
+                "demo/migrations/0001_initial.py",
+                "demo/data-files/example.py",
+                "demo.libs/libblas-1234.so",
+                "demo-1.0.dist-info/METADATA",
+                "demo-1.0.dist-info/RECORD"
+            ]
         );
         assert!(dist.files.iter().all(|(abs, rel)| abs == &site.join(rel)));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
+        // An imported test package comes with its files.
+        let dist = sites.distribution(id, |_| false, |p| p == "demo.tests", &mut warnings);
+        assert!(dist.files.iter().any(|(_, r)| r == "demo/tests/test_core.py"));
     }
 }

@@ -2,6 +2,13 @@
 //! round scans the new sources in parallel, then resolves their imports and
 //! adds what they reach (parent packages, submodules named by `from`
 //! imports, implicit needs, whole distributions) for the next round.
+//!
+//! A distribution is bundled whole, but only code that runs pulls in more:
+//! an import of another distribution that the importer's does not require
+//! waits until the graph is complete, and is followed only if the importer
+//! is imported whenever the app runs (so a benchmark or test module that
+//! imports numpy does not bring numpy). What a rule leaves out is listed
+//! with the rule.
 
 use super::condition::Target;
 use super::dists::Sites;
@@ -9,7 +16,7 @@ use super::imports::{is_dotted_name, scan, Scan};
 use super::nodes::{assign_reasons, eagerly_imported, Edge, Node};
 use super::resolve::{package_dirs, Resolver};
 use super::rules::{implicit, is_never, is_test_dir, lazy_only, ALWAYS, FROZEN};
-use super::{Analysis, Entry, Inputs, Missing, Module, ModuleKind, Origin, Reason};
+use super::{Analysis, Entry, Inputs, LeftOut, Missing, Module, ModuleKind, Origin, Reason, Seen};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -19,9 +26,11 @@ use std::path::{Path, PathBuf};
 pub fn analyze(inputs: &Inputs) -> Result<Analysis> {
     let mut graph = Graph::new(inputs);
     graph.seed()?;
-    while !graph.frontier.is_empty() {
-        graph.round();
+    graph.grow();
+    for (index, seen) in inputs.seen.iter().enumerate() {
+        graph.add_seen(index, seen);
     }
+    graph.grow();
     Ok(graph.finish())
 }
 
@@ -34,6 +43,8 @@ enum Via<'a> {
     Import(&'a ImportSite<'a>),
     Implied(&'a str),
     PartOf(usize),
+    /// [`Inputs::seen`], by index.
+    Seen(usize),
 }
 
 /// Where an import statement is, and how it is guarded.
@@ -52,6 +63,15 @@ impl ImportSite<'_> {
     }
 }
 
+/// An import of a distribution that the importer's distribution does not
+/// require, waiting to learn whether the importer runs.
+struct Waiting {
+    importer: String,
+    line: u32,
+    module: String,
+    names: Vec<String>,
+}
+
 struct Graph<'i> {
     inputs: &'i Inputs,
     resolver: Resolver,
@@ -60,8 +80,9 @@ struct Graph<'i> {
     nodes: HashMap<String, Node>,
     /// Names looked up and not found, or not to be followed.
     absent: HashSet<String>,
-    /// Names found but not followed on purpose (never-list, tests).
-    left_out: HashSet<String>,
+    /// Names found but not followed on purpose, with the rule.
+    left_out: BTreeMap<String, String>,
+    waiting: Vec<Waiting>,
     /// Sources to scan in the next round.
     frontier: Vec<String>,
     /// `__all__` of each scanned package.
@@ -91,7 +112,8 @@ impl<'i> Graph<'i> {
             stdlib_dirs,
             nodes: HashMap::new(),
             absent: HashSet::new(),
-            left_out: HashSet::new(),
+            left_out: BTreeMap::new(),
+            waiting: Vec::new(),
             frontier: Vec::new(),
             alls: HashMap::new(),
             stars: Vec::new(),
@@ -146,6 +168,19 @@ impl<'i> Graph<'i> {
         }
     }
 
+    /// Rounds until nothing new is found, then the waiting imports that
+    /// turned out to run, and again.
+    fn grow(&mut self) {
+        loop {
+            while !self.frontier.is_empty() {
+                self.round();
+            }
+            if !self.resume_waiting() {
+                break;
+            }
+        }
+    }
+
     /// One round: scan the frontier in parallel, then follow its imports.
     fn round(&mut self) {
         let batch = std::mem::take(&mut self.frontier);
@@ -189,7 +224,10 @@ impl<'i> Graph<'i> {
         // ImportError:` handler is followed only if its try body failed.
         let mut found_each = vec![false; found.imports.len()];
         for (index, import) in found.imports.into_iter().enumerate() {
-            if !import.instead_of.is_empty() && import.instead_of.iter().all(|&i| found_each[i]) {
+            // A fallback in the importer's own package stays: compiled
+            // code may import it by name (pandas, `zoneinfo._zoneinfo`).
+            let own = import.level > 0 || import.module.strip_prefix(top_level(name)).is_some_and(|rest| rest.starts_with('.'));
+            if !import.instead_of.is_empty() && import.instead_of.iter().all(|&i| found_each[i]) && !own {
                 continue;
             }
             let site = ImportSite {
@@ -216,21 +254,92 @@ impl<'i> Graph<'i> {
             if stdlib && lazy_only(name, &module) {
                 continue;
             }
-            if !stdlib && self.optional_foreign(name, &module, &site) {
-                continue;
-            }
-            if !self.include(&module, Via::Import(&site)) {
-                continue;
-            }
-            found_each[index] = true;
-            for item in &import.names {
-                if item == "*" {
-                    self.star(&module, name);
+            if !stdlib && self.undeclared_foreign(name, &module) {
+                if !site.eager() {
+                    let rule = format!(
+                        "imported by {name} only in a function, in an if branch or where ImportError is caught, and its distribution does not require it"
+                    );
+                    self.leave_out(top_level(&module), rule);
                 } else {
-                    self.include_quietly(&format!("{module}.{item}"), Via::Import(&site));
+                    let waiting = Waiting { importer: name.to_string(), line: import.line, module, names: import.names };
+                    self.waiting.push(waiting);
                 }
+                continue;
+            }
+            found_each[index] = self.take(&module, &import.names, &site);
+        }
+        if node_origin_is_app(&self.nodes[name]) {
+            self.app_strings(name, &found.dotted_strings);
+        }
+    }
+
+    /// Brings in an imported module and the names imported from it that
+    /// are submodules; returns whether the module was found.
+    fn take(&mut self, module: &str, names: &[String], site: &ImportSite<'_>) -> bool {
+        if !self.include(module, Via::Import(site)) {
+            return false;
+        }
+        for item in names {
+            if item == "*" {
+                self.star(module, site.importer);
+            } else {
+                self.include_quietly(&format!("{module}.{item}"), Via::Import(site));
             }
         }
+        true
+    }
+
+    /// The app's own modules that the app's string literals name
+    /// (`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")`):
+    /// frameworks import them by that name.
+    fn app_strings(&mut self, importer: &str, strings: &[String]) {
+        let site = ImportSite { importer, line: 0, optional: false, conditional: true, deferred: true };
+        for text in strings {
+            let top = top_level(text);
+            let is_app = match self.nodes.get(top) {
+                Some(node) => node_origin_is_app(node),
+                None => self.resolver.find_top(top).is_some_and(|kind| self.origin(&kind).0 == Origin::App),
+            };
+            if is_app {
+                self.include_quietly(text, Via::Import(&site));
+            }
+        }
+    }
+
+    /// A module that running code imported. What a package imports at
+    /// import time from another distribution that it does not require
+    /// (pandas imports pyarrow if it is installed) is left out, as its
+    /// optional imports are.
+    fn add_seen(&mut self, index: usize, seen: &Seen) {
+        if let Some(by) = &seen.by {
+            if self.nodes.contains_key(by.as_str()) && self.undeclared_foreign(by, &seen.module) {
+                let rule = format!("imported at import time by {by} when it is installed, and {by}'s distribution does not require it");
+                self.leave_out(top_level(&seen.module), rule);
+                return;
+            }
+        }
+        self.include_quietly(&seen.module, Via::Seen(index));
+    }
+
+    /// Follows the waiting imports whose importer is now known to run
+    /// whenever the app runs, or whose module another import brought in.
+    /// Returns whether any was followed.
+    fn resume_waiting(&mut self) -> bool {
+        let eager: HashSet<String> = eagerly_imported(&self.nodes).into_iter().map(String::from).collect();
+        let (ready, still): (Vec<Waiting>, Vec<Waiting>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|w| eager.contains(&w.importer) || self.nodes.contains_key(top_level(&w.module)));
+        self.waiting = still;
+        let followed = ready.iter().any(|w| !self.nodes.contains_key(top_level(&w.module)));
+        for w in &ready {
+            let site = ImportSite { importer: &w.importer, line: w.line, optional: false, conditional: false, deferred: false };
+            self.take(&w.module, &w.names, &site);
+        }
+        followed
+    }
+
+    fn leave_out(&mut self, name: &str, rule: String) {
+        self.left_out.entry(name.to_string()).or_insert(rule);
     }
 
     /// `from package import *`: the submodules its `__all__` names.
@@ -276,6 +385,7 @@ impl<'i> Graph<'i> {
 
     fn bring_in(&mut self, name: &str, via: Via<'_>, report: bool) -> bool {
         if self.excluded(name) {
+            self.leave_out(name, "--exclude-module".into());
             return false;
         }
         let mut end = 0;
@@ -289,7 +399,7 @@ impl<'i> Graph<'i> {
                 return false;
             }
             if !self.lookup(prefix, parent, via) {
-                let on_purpose = self.left_out.contains(prefix) || self.excluded(prefix);
+                let on_purpose = self.left_out.contains_key(prefix) || self.excluded(prefix);
                 if report && !on_purpose && matches!(via, Via::Entry | Via::Root | Via::Import(_)) {
                     let site = match via {
                         Via::Import(site) => Some(site),
@@ -323,9 +433,9 @@ impl<'i> Graph<'i> {
             return false;
         };
         let (origin, dist) = self.origin(&kind);
-        if self.never_followed(name, &origin) {
+        if let Some(rule) = never_followed(name, &origin) {
             self.absent.insert(name.to_string());
-            self.left_out.insert(name.to_string());
+            self.leave_out(name, rule.into());
             return false;
         }
         self.insert(Module { name: name.to_string(), kind, origin, reason: Reason::Entry }, via, dist);
@@ -338,7 +448,14 @@ impl<'i> Graph<'i> {
         if matches!(module.kind, ModuleKind::Source(_) | ModuleKind::Package(_)) {
             self.frontier.push(name.clone());
         }
-        self.nodes.insert(name.clone(), Node { module, edges: Vec::new(), fixed: None, part_of: None, implied: false, main: false });
+        let fixed = match via {
+            Via::Seen(index) => Some(match &self.inputs.seen[index].by {
+                Some(by) => Reason::ProbedBy(by.clone()),
+                None => Reason::SeenAtRun,
+            }),
+            _ => None,
+        };
+        self.nodes.insert(name.clone(), Node { module, edges: Vec::new(), fixed, part_of: None, implied: false, main: false });
         self.connect(&name, via);
         if let Some(id) = dist {
             self.reach(id);
@@ -351,6 +468,7 @@ impl<'i> Graph<'i> {
         let fixed = match via {
             Via::Entry => Some(Reason::Entry),
             Via::Root | Via::Startup => Some(Reason::Root),
+            // Only for what nothing else brought in: see `insert`.
             _ => None,
         };
         match via {
@@ -398,10 +516,17 @@ impl<'i> Graph<'i> {
             }
             let Some(listing) = self.resolver.listings.get(dir) else { continue };
             let files: Vec<String> = listing.files.iter().cloned().collect();
-            children.extend(listing.dirs.iter().filter(|d| super::imports::is_identifier(d) && *d != "__pycache__").cloned());
+            let dirs: Vec<String> = listing.dirs.iter().filter(|d| super::imports::is_identifier(d) && *d != "__pycache__").cloned().collect();
+            for dir in dirs {
+                if is_test_dir(&dir) {
+                    self.leave_out(&format!("{name}.{dir}"), TEST_SUITE_RULE.into());
+                } else {
+                    children.insert(dir);
+                }
+            }
             for file in &files {
                 let stem = file.strip_suffix(".py").or_else(|| self.resolver.extension_stem(file));
-                children.extend(stem.filter(|s| *s != "__init__" && super::imports::is_identifier(s)).map(String::from));
+                children.extend(stem.filter(|s| *s != "__init__" && super::imports::is_module_stem(s)).map(String::from));
             }
         }
         for child in children {
@@ -429,9 +554,12 @@ impl<'i> Graph<'i> {
         if !self.reached.insert(id) {
             return;
         }
-        let names = self.sites.module_names(id, |file| self.resolver.extension_stem(file).map(String::from));
+        let (names, suites) = self.sites.module_names(id, |file| self.resolver.extension_stem(file).map(String::from));
         for name in names {
             self.include_quietly(&name, Via::PartOf(id));
+        }
+        for suite in suites {
+            self.leave_out(&suite, TEST_SUITE_RULE.into());
         }
         // What it requires comes too: native code imports some of it where
         // no source shows (cryptography's Rust code imports `_cffi_backend`).
@@ -440,16 +568,15 @@ impl<'i> Graph<'i> {
         }
     }
 
-    /// Whether an optional or deferred import by a distribution's module
-    /// leads to another distribution that it does not require: such imports
-    /// (`try: import rich`, a plugin imported in a function) are left out,
-    /// or one package would pull in everything installed beside it. The app
-    /// still gets it if it imports it itself.
-    fn optional_foreign(&mut self, importer: &str, module: &str, site: &ImportSite<'_>) -> bool {
-        if !(site.optional || site.deferred) {
-            return false;
-        }
-        let top = module.split('.').next().unwrap_or(module);
+    /// Whether an import by a distribution's module leads to another
+    /// distribution, not in the graph yet, that the importer's does not
+    /// require. Such an import is followed only if it runs whenever the app
+    /// runs (not `try: import rich`, not `if HAS_PYARROW: import pyarrow`,
+    /// not a plugin imported in a function, not from a module that nothing
+    /// imports), or one package would pull in everything installed beside
+    /// it. The app still gets it if it imports it itself.
+    fn undeclared_foreign(&mut self, importer: &str, module: &str) -> bool {
+        let top = top_level(module);
         if self.nodes.contains_key(top) {
             return false;
         }
@@ -484,15 +611,6 @@ impl<'i> Graph<'i> {
         is_excluded(&self.inputs.excludes, name)
     }
 
-    /// The never-list and test packages, for the stdlib and distributions.
-    fn never_followed(&self, name: &str, origin: &Origin) -> bool {
-        match origin {
-            Origin::Stdlib => is_never(name) || name.split('.').skip(1).any(is_test_dir),
-            Origin::Distribution(_) => name.split('.').any(is_test_dir),
-            Origin::App => false,
-        }
-    }
-
     fn record_missing(&mut self, name: &str, site: Option<&ImportSite<'_>>) {
         let importer = site.map(|s| s.importer.to_string());
         let entry = self.missing.entry((name.to_string(), importer.clone())).or_insert(Missing {
@@ -519,13 +637,51 @@ impl<'i> Graph<'i> {
         for item in &mut missing {
             item.reachable = item.imported_by.as_ref().is_none_or(|i| eager.contains(i.as_str()));
         }
+        for w in std::mem::take(&mut self.waiting) {
+            let rule = format!(
+                "imported by {} (line {}), which the app does not import whenever it runs, and its distribution does not require it",
+                w.importer, w.line
+            );
+            self.leave_out(top_level(&w.module), rule);
+        }
+        let nodes = &self.nodes;
+        let left_out = std::mem::take(&mut self.left_out)
+            .into_iter()
+            .filter(|(name, _)| !nodes.contains_key(name))
+            .map(|(name, rule)| LeftOut { name, rule })
+            .collect();
         let excludes = &self.inputs.excludes;
         let mut warnings = std::mem::take(&mut self.warnings);
-        let distributions =
-            self.reached.iter().map(|&id| self.sites.distribution(id, |name| is_excluded(excludes, name), &mut warnings)).collect();
+        let distributions = self
+            .reached
+            .iter()
+            .map(|&id| self.sites.distribution(id, |name| is_excluded(excludes, name), |name| nodes.contains_key(name), &mut warnings))
+            .collect();
         let modules = self.nodes.into_iter().map(|(name, node)| (name, node.module)).collect();
-        Analysis { modules, missing, distributions, warnings }
+        Analysis { modules, missing, distributions, left_out, warnings }
     }
+}
+
+/// Why the left-out test suites are not bundled.
+const TEST_SUITE_RULE: &str = "a test suite that nothing imports; --hidden-import it to bundle it";
+
+/// The rule that keeps a found module out of the bundle whoever imports
+/// it: the stdlib's never-list and its test suites. (A distribution's test
+/// suite is left out only when the distribution is taken whole.)
+fn never_followed(name: &str, origin: &Origin) -> Option<&'static str> {
+    match origin {
+        Origin::Stdlib if is_never(name) => Some("the stdlib's never-list (tests, GUI toolkits, development tools)"),
+        Origin::Stdlib if name.split('.').skip(1).any(is_test_dir) => Some("a test suite of the stdlib"),
+        _ => None,
+    }
+}
+
+fn node_origin_is_app(node: &Node) -> bool {
+    node.module.origin == Origin::App
+}
+
+fn top_level(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
 }
 
 /// `name` is one of `excludes` or a submodule of one.

@@ -1,6 +1,8 @@
 //! The imports of one module, read from its logical lines: `import`,
-//! `from ... import`, `importlib.import_module("...")` and
-//! `__import__("...")`, wherever they are (functions, classes, branches).
+//! `from ... import`, `importlib.import_module("...")`,
+//! `importlib.util.find_spec("...")` and `__import__("...")`, wherever they
+//! are (functions, classes, branches); and the dotted names its string
+//! literals spell (`"mysite.settings"`).
 //! Block structure comes from indentation: an import in a `try:` body whose
 //! handlers catch `ImportError` (or in `with suppress(ImportError):`) is
 //! optional, one in an `if` branch that the target never takes is dropped,
@@ -38,6 +40,10 @@ pub struct Scan {
     pub imports: Vec<Import>,
     /// String literals assigned to `__all__` (for star imports).
     pub all: Vec<String>,
+    /// Other string literals that are dotted names with at least one dot,
+    /// such as a settings module named in an environment variable, and the
+    /// module part of `"module:attribute"` entry points.
+    pub dotted_strings: Vec<String>,
 }
 
 /// Exceptions whose handlers make the imports of a `try:` body optional.
@@ -55,7 +61,10 @@ pub fn scan(source: &str, target: &Target, name: &str, tools_unused: bool) -> Re
         scanner.line(&line);
     }
     let unused = if tools_unused { scanner.main_only_imports(&lines) } else { HashSet::new() };
-    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all })
+    let mut dotted_strings = scanner.dotted_strings;
+    dotted_strings.sort();
+    dotted_strings.dedup();
+    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all, dotted_strings })
 }
 
 /// `imports` but those at the `unused` indices, with `instead_of` renumbered.
@@ -120,6 +129,7 @@ struct Scanner<'s> {
     frames: Vec<Frame>,
     imports: Vec<Import>,
     all: Vec<String>,
+    dotted_strings: Vec<String>,
     /// Module-level flags whose value on the target is known.
     flags: HashMap<String, bool>,
     /// Flags assigned again: never flags after that.
@@ -352,15 +362,27 @@ impl<'s> Scanner<'s> {
     }
 
     /// `importlib.import_module("x")`, `import_module(".x", __package__)`,
-    /// `import_module(".x", package="pkg")` and `__import__("x")`.
+    /// `import_module(".x", package="pkg")`, `importlib.util.find_spec`
+    /// with the same arguments, and `__import__("x")`; and the dotted names
+    /// in string literals.
     fn calls(&mut self, toks: &[Tok<'_>], line: &Line<'_, '_>) {
         for (i, tok) in toks.iter().enumerate() {
-            let Tok::Name(function @ ("import_module" | "__import__")) = tok else { continue };
+            if let Tok::Str(Some(text)) = tok {
+                // `"pkg.mod"`, or an entry point `"module:attribute"`
+                // (`uvicorn.run("main:app")`).
+                let module = match text.split_once(':') {
+                    Some((module, attribute)) => Some(module).filter(|_| is_dotted_name(attribute)),
+                    None => Some(*text).filter(|t| t.contains('.')),
+                };
+                if let Some(module) = module.filter(|m| is_dotted_name(m)) {
+                    self.dotted_strings.push(module.to_string());
+                }
+            }
+            let Tok::Name(function @ ("import_module" | "find_spec" | "__import__")) = tok else { continue };
             let Some([Tok::Op(b'('), Tok::Str(Some(text)), after @ ..]) = toks.get(i + 1..) else { continue };
-            let qualified_by_other = i > 0
-                && toks[i - 1] == Tok::Op(b'.')
-                && (i < 2 || toks[i - 2] != Tok::Name("importlib"));
-            if *function == "import_module" && qualified_by_other {
+            let owner = if *function == "find_spec" { "util" } else { "importlib" };
+            let qualified_by_other = i > 0 && toks[i - 1] == Tok::Op(b'.') && (i < 2 || toks[i - 2] != Tok::Name(owner));
+            if *function != "__import__" && qualified_by_other {
                 continue;
             }
             let level = text.bytes().take_while(|&c| c == b'.').count();
@@ -382,7 +404,7 @@ impl<'s> Scanner<'s> {
                 self.record(import(module.to_string(), 0));
                 continue;
             }
-            if *function != "import_module" {
+            if *function == "__import__" {
                 continue;
             }
             let package = match after {
@@ -494,6 +516,12 @@ pub fn is_dotted_name(text: &str) -> bool {
     !text.is_empty() && text.split('.').all(is_identifier)
 }
 
+/// A file name stem that `importlib.import_module` can import from a
+/// package, though `import` cannot spell it (`0001_initial`).
+pub fn is_module_stem(stem: &str) -> bool {
+    !stem.is_empty() && !stem.contains('.') && !stem.contains(char::is_whitespace)
+}
+
 pub fn is_identifier(part: &str) -> bool {
     let mut chars = part.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
@@ -565,8 +593,16 @@ p = __import__("q.r", fromlist=["s"])
 skipped = importlib.import_module(name)
 skipped = self.import_module("nope")
 skipped = importlib.import_module(f"a{b}")
+spec = importlib.util.find_spec("html.parser")
+found = find_spec(".helpers", __name__)
+skipped = finder.find_spec("nope.either")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+uvicorn.run("server:app", host="0.0.0.0")
+skipped = "http://localhost:80", "a:b:c", "only.module:"
 "#;
-        assert_eq!(modules(source), ["importlib", "x.y", ".sub", "pkg.other", "q.r"]);
+        assert_eq!(modules(source), ["importlib", "x.y", ".sub", "pkg.other", "q.r", "html.parser", ".helpers"]);
+        let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
+        assert_eq!(scanned.dotted_strings, ["html.parser", "mysite.settings", "nope.either", "pkg.inner", "q.r", "server", "x.y"]);
     }
 
     #[test]

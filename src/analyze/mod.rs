@@ -50,7 +50,19 @@ pub struct Inputs {
     pub startup: Vec<String>,
     /// `--exclude-module`: these and their submodules are never followed.
     pub excludes: Vec<String>,
+    /// Modules seen imported by running code (the import probe,
+    /// `--trace-run`): added once the static analysis is done, where it
+    /// did not find them.
+    pub seen: Vec<Seen>,
     pub target: Target,
+}
+
+/// A module seen imported when code ran at build time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub module: String,
+    /// The package whose import imported it; `None` for the app's run.
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +107,7 @@ impl Inputs {
             roots: Vec::new(),
             startup: Vec::new(),
             excludes: Vec::new(),
+            seen: Vec::new(),
             target: Target { version: (major, minor, micro), platform: "linux".into() },
         })
     }
@@ -109,6 +122,8 @@ pub struct Analysis {
     pub missing: Vec<Missing>,
     /// Third-party distributions reached, each taken whole.
     pub distributions: Vec<Distribution>,
+    /// Modules found but left out by a rule, by name.
+    pub left_out: Vec<LeftOut>,
     /// Files that could not be read or scanned, bad RECORDs: one line each.
     pub warnings: Vec<String>,
 }
@@ -154,6 +169,18 @@ pub enum Reason {
     ImpliedBy(String),
     /// Its distribution (by name) is taken whole.
     PartOf(String),
+    /// Imported when this package was imported at build time (the import
+    /// probe), where no source shows it.
+    ProbedBy(String),
+    /// Imported when the app ran at build time (`--trace-run`).
+    SeenAtRun,
+}
+
+/// A module found but not bundled, and the rule that left it out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    pub name: String,
+    pub rule: String,
 }
 
 /// An import that resolved nowhere.

@@ -56,6 +56,9 @@ pub const IMPLICIT: &[(&str, &[&str])] = &[
     ("multiprocessing", &["multiprocessing.*"]),
     // Loaders' resource readers, imported from the import system.
     ("importlib.resources", &["importlib.readers"]),
+    // Without a system time zone database, zoneinfo reads the tzdata
+    // package's files by a computed package name, when it is installed.
+    ("zoneinfo", &["tzdata.*"]),
 ];
 
 /// Stdlib imports (importer, imported) not followed: each sits in a

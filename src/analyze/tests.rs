@@ -107,9 +107,11 @@ fn hello_world_keeps_only_what_it_needs() {
 fn stdlib_extension_modules_come_with_their_packages() {
     let Some(base) = base_python("stdlib_extension_modules_come_with_their_packages") else { return };
     let python = probe(&base).unwrap();
-    let analysis = analyze_script(&python, "import json, sqlite3, ssl, tkinter, ctypes.test, lib2to3, ensurepip\nfrom xml.etree import ElementTree\n");
+    let analysis = analyze_script(&python, "import json, sqlite3, ssl, tkinter, ctypes.test, zoneinfo, lib2to3, ensurepip\nfrom xml.etree import ElementTree\n");
     let modules = names(&analysis);
-    for wanted in ["_json", "json.decoder", "sqlite3.dbapi2", "_sqlite3", "sqlite3.dump", "_ssl", "_socket", "_elementtree", "xml.etree.ElementPath", "pyexpat"] {
+    // The pure-Python fallback in zoneinfo's own package: compiled code
+    // (pandas) imports it by name.
+    for wanted in ["zoneinfo._zoneinfo", "_json", "json.decoder", "sqlite3.dbapi2", "_sqlite3", "sqlite3.dump", "_ssl", "_socket", "_elementtree", "xml.etree.ElementPath", "pyexpat"] {
         assert!(modules.contains(&wanted), "lacks {wanted}");
     }
     for unwanted in ["tkinter", "sqlite3.test", "ctypes.test", "lib2to3", "ensurepip"] {
@@ -253,6 +255,7 @@ fn synthetic_tree(root: &Path) -> Inputs {
         roots: vec!["extra.*".into(), "no_such_hidden".into()],
         startup: vec!["sys".into()],
         excludes: vec!["excluded_pkg".into()],
+        seen: Vec::new(),
         target: Target { version: (3, 11, 7), platform: "linux".into() },
     }
 }
@@ -384,4 +387,116 @@ fn static_analysis_covers_what_python_imports() {
         }
     }
     assert!(gaps.is_empty(), "modules python imported that analysis missed:\n{}", gaps.join("\n"));
+}
+
+/// A site with one distribution (`web`) that ships a module named `test`,
+/// a test suite, a migration, a benchmark importing a distribution it does
+/// not require (`heavy`), and an app that names its settings module in a
+/// string.
+fn rules_tree(root: &Path) -> Inputs {
+    let web = [
+        ("web/__init__.py", "from web import test\n"),
+        ("web/test.py", "import importlib.util\nimportlib.util.find_spec('web.found')\n"),
+        ("web/found.py", ""),
+        ("web/tests/__init__.py", ""),
+        ("web/tests/test_web.py", "import pytest\n"),
+        ("web/migrations/__init__.py", ""),
+        ("web/migrations/0001_initial.py", "from web import models\n"),
+        ("web/models.py", ""),
+        ("web/bench_speed.py", "import heavy\n"),
+        ("web/plugin.py", "def load():\n    import heavy\n"),
+        ("web/maybe.py", "from web.flags import HAS_HEAVY\nif HAS_HEAVY:\n    import heavy\n"),
+        ("web/flags.py", "HAS_HEAVY = True\n"),
+        ("web/uses_heavy.py", "import heavy\n"),
+        ("web-1.0.dist-info/METADATA", "Name: web\nVersion: 1.0\n\n"),
+    ];
+    let mut files: Vec<(String, String)> = web.iter().map(|(p, c)| (format!("site/{p}"), c.to_string())).collect();
+    let record: String = web.iter().map(|(p, _)| format!("{p},,\n")).chain(["web-1.0.dist-info/RECORD,,\n".to_string()]).collect();
+    files.push(("site/web-1.0.dist-info/RECORD".into(), record));
+    files.push(("site/heavy/__init__.py".into(), String::new()));
+    files.push(("site/heavy-2.0.dist-info/METADATA".into(), "Name: heavy\nVersion: 2.0\n\n".into()));
+    files.push(("site/heavy-2.0.dist-info/RECORD".into(), "heavy/__init__.py,,\nheavy-2.0.dist-info/RECORD,,\n".into()));
+    files.push(("app/main.py".into(), "import os, web\nos.environ.setdefault('SETTINGS', 'conf.settings')\n".into()));
+    files.push(("app/conf/__init__.py".into(), String::new()));
+    files.push(("app/conf/settings.py".into(), String::new()));
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    write_tree(root, &borrowed);
+    Inputs {
+        entry: Entry::Script(root.join("app/main.py")),
+        search_path: ["app", "site"].iter().map(|d| root.join(d)).collect(),
+        stdlib_dirs: Vec::new(),
+        builtin_modules: vec!["os".into(), "importlib".into()],
+        ext_suffixes: vec![".so".into()],
+        roots: Vec::new(),
+        startup: Vec::new(),
+        excludes: Vec::new(),
+        seen: Vec::new(),
+        target: Target { version: (3, 11, 7), platform: "linux".into() },
+    }
+}
+
+#[test]
+fn what_runs_is_bundled_whatever_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let mut inputs = rules_tree(&root);
+    let analysis = analyze(&inputs).unwrap();
+    let modules = names(&analysis);
+    for wanted in ["web.test", "web.found", "web.migrations.0001_initial", "web.bench_speed", "conf.settings"] {
+        assert!(modules.contains(&wanted), "lacks {wanted}: {modules:?}");
+    }
+    assert_eq!(analysis.modules["web.test"].reason, Reason::ImportedBy("web".into()));
+    assert_eq!(analysis.modules["web.found"].reason, Reason::ImportedBy("web.test".into()));
+    assert_eq!(analysis.modules["conf.settings"].reason, Reason::ImportedBy("__main__".into()));
+    // Nothing the app runs imports heavy: only a benchmark, a function and
+    // a module nobody imports do.
+    assert!(!modules.contains(&"web.tests") && !modules.contains(&"heavy"), "{modules:?}");
+    assert_eq!(analysis.distributions.len(), 1);
+    let rule = |name: &str| analysis.left_out.iter().find(|l| l.name == name).map(|l| l.rule.clone());
+    assert!(rule("web.tests").is_some_and(|r| r.contains("test suite")), "{:?}", analysis.left_out);
+    assert!(rule("heavy").is_some_and(|r| r.contains("does not require it")), "{:?}", analysis.left_out);
+    assert!(analysis.missing.iter().all(|m| m.name != "heavy"), "{:?}", analysis.missing);
+
+    // Named by an option, the test suite comes; a module that runs
+    // whenever the app runs brings the distribution it imports.
+    inputs.roots = vec!["web.maybe".into()];
+    assert!(!names(&analyze(&inputs).unwrap()).contains(&"heavy"), "a conditional import brought heavy");
+    inputs.roots = vec!["web.tests".into(), "web.uses_heavy".into()];
+    let analysis = analyze(&inputs).unwrap();
+    let modules = names(&analysis);
+    assert!(modules.contains(&"web.tests") && modules.contains(&"heavy"), "{modules:?}");
+    assert_eq!(analysis.modules["heavy"].reason, Reason::ImportedBy("web.uses_heavy".into()));
+    let dist = analysis.distributions.iter().find(|d| d.name == "web").unwrap();
+    assert!(dist.files.iter().any(|(_, r)| r == "web/tests/test_web.py"));
+    assert!(analysis.left_out.iter().all(|l| l.name != "heavy" && l.name != "web.tests"), "{:?}", analysis.left_out);
+
+    // `--collect-all web`: every module, the oddly named too, but the suite.
+    inputs.roots = vec!["web.*".into()];
+    let analysis = analyze(&inputs).unwrap();
+    let modules = names(&analysis);
+    for wanted in ["web.test", "web.found", "web.migrations.0001_initial", "web.bench_speed", "web.uses_heavy", "heavy"] {
+        assert!(modules.contains(&wanted), "lacks {wanted}: {modules:?}");
+    }
+    assert!(!modules.contains(&"web.tests"), "{modules:?}");
+}
+
+#[test]
+fn modules_seen_running_join_the_analysis() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let mut inputs = rules_tree(&root);
+    let probed = |module: &str| Seen { module: module.into(), by: Some("web".into()) };
+    inputs.seen = vec![probed("web.tests"), probed("heavy"), probed("web.test")];
+    let analysis = analyze(&inputs).unwrap();
+    assert_eq!(analysis.modules["web.tests"].reason, Reason::ProbedBy("web".into()));
+    // Found statically: its reason stays.
+    assert_eq!(analysis.modules["web.test"].reason, Reason::ImportedBy("web".into()));
+    // web does not require heavy: importing web imported it only because
+    // it is installed.
+    assert!(!analysis.modules.contains_key("heavy"));
+    assert!(analysis.left_out.iter().any(|l| l.name == "heavy"), "{:?}", analysis.left_out);
+
+    inputs.seen = vec![Seen { module: "heavy".into(), by: None }];
+    let analysis = analyze(&inputs).unwrap();
+    assert_eq!(analysis.modules["heavy"].reason, Reason::SeenAtRun);
 }

@@ -266,6 +266,7 @@ fn analyze_app(entry: AnalysisEntry, options: &Options, site: &Path, stdlib_dirs
         .chain([site.to_path_buf()])
         .collect();
     let inputs = analyze::Inputs {
+        seen: Vec::new(),
         entry,
         search_path,
         stdlib_dirs: stdlib_dirs.to_vec(),

@@ -1,7 +1,8 @@
-//! A virtualenv of Debian's python3.11 with real third-party packages
-//! installed by pip, for bundling the apps under `tests/apps/real/`.
+//! Virtualenvs of Debian's python3.11 with real third-party packages
+//! installed by pip, for bundling the apps under `tests/apps/real/` and
+//! `tests/apps/popular/`.
 //!
-//! It is made once and cached in `test-cache/venv-real-<python version>/`:
+//! Each is made once and cached in `test-cache/venv-<label>-<python version>/`:
 //! created in a staging directory and renamed into place, under an exclusive
 //! lock, so that parallel tests and separate test processes never see (or
 //! make) a half-installed venv. A venv whose package list differs from
@@ -20,6 +21,14 @@ pub const PACKAGES: &[&str] = &[
     "pillow", "requests",
 ];
 
+/// What the popular-packages apps need (`tests/popular.rs`), and the
+/// packages that pandas imports when they are installed, which its app
+/// must not carry (`matplotlib`, `scipy`, `pyarrow`).
+pub const POPULAR_PACKAGES: &[&str] = &[
+    "flask", "jinja2", "django", "orjson", "pandas", "markdown", "tzdata", "boto3", "grpcio", "protobuf",
+    "babel", "lxml", "httpx", "matplotlib", "scipy", "pyarrow",
+];
+
 /// The interpreter the venv is made from.
 pub const BASE_PYTHON: &str = "/usr/bin/python3.11";
 
@@ -30,6 +39,8 @@ const VERSIONS: &str = "pybundle-versions.txt";
 
 pub struct Venv {
     pub dir: PathBuf,
+    /// The packages it was made for.
+    pub packages: &'static [&'static str],
     /// `<venv>/bin/python`, as a user passes it to `--python`.
     pub python: PathBuf,
     /// Every installed distribution (lower-case name) and its version.
@@ -39,7 +50,7 @@ pub struct Venv {
 impl Venv {
     /// The venv's interpreter as the harness' `Python`.
     pub fn as_python(&self) -> Python {
-        Python { label: "venv-real".to_string(), path: self.python.clone() }
+        Python { label: format!("venv-{}", self.dir.file_name().unwrap_or_default().to_string_lossy()), path: self.python.clone() }
     }
 
     pub fn site_packages(&self) -> PathBuf {
@@ -54,7 +65,7 @@ impl Venv {
 
     /// `name version` lines for the test output.
     pub fn describe(&self) -> String {
-        let wanted: Vec<String> = PACKAGES.iter().map(|p| normalize(p)).collect();
+        let wanted: Vec<String> = self.packages.iter().map(|p| normalize(p)).collect();
         self.versions
             .iter()
             .filter(|(name, _)| wanted.contains(name))
@@ -64,15 +75,26 @@ impl Venv {
     }
 }
 
-/// The cached venv, made on first use (needs the package registry then).
+/// The cached venv of the real apps, made on first use (needs the package
+/// registry then).
 pub fn real_venv() -> &'static Venv {
     static VENV: OnceLock<Result<Venv, String>> = OnceLock::new();
-    let venv = match VENV.get_or_init(make_or_reuse) {
+    shown(VENV.get_or_init(|| make_or_reuse("real", PACKAGES)), "real")
+}
+
+/// The cached venv of the popular-packages apps, likewise.
+pub fn popular_venv() -> &'static Venv {
+    static VENV: OnceLock<Result<Venv, String>> = OnceLock::new();
+    shown(VENV.get_or_init(|| make_or_reuse("popular", POPULAR_PACKAGES)), "popular")
+}
+
+fn shown(made: &'static Result<Venv, String>, label: &str) -> &'static Venv {
+    let venv = match made {
         Ok(v) => v,
-        Err(e) => panic!("cannot make the real-apps venv: {e}"),
+        Err(e) => panic!("cannot make the {label} venv: {e}"),
     };
     // Shown with the test output (cargo test -- --nocapture, or on failure).
-    eprintln!("real-apps venv {}: {}", venv.dir.display(), venv.describe());
+    eprintln!("{label} venv {}: {}", venv.dir.display(), venv.describe());
     venv
 }
 
@@ -92,8 +114,8 @@ fn base_version() -> Result<String, String> {
     Ok(out.stdout.trim().to_string())
 }
 
-fn marker_text() -> String {
-    PACKAGES.iter().map(|p| format!("{p}\n")).collect()
+fn marker_text(packages: &[&str]) -> String {
+    packages.iter().map(|p| format!("{p}\n")).collect()
 }
 
 fn read_versions(dir: &Path) -> Option<BTreeMap<String, String>> {
@@ -106,9 +128,9 @@ fn read_versions(dir: &Path) -> Option<BTreeMap<String, String>> {
     (!map.is_empty()).then_some(map)
 }
 
-/// A finished venv at `dir`, if there is one made for `PACKAGES`.
-fn finished(dir: &Path) -> Option<Venv> {
-    if fs::read_to_string(dir.join(MARKER)).ok()? != marker_text() {
+/// A finished venv at `dir`, if there is one made for `packages`.
+fn finished(dir: &Path, packages: &'static [&'static str]) -> Option<Venv> {
+    if fs::read_to_string(dir.join(MARKER)).ok()? != marker_text(packages) {
         return None;
     }
     let python = dir.join("bin/python");
@@ -116,7 +138,7 @@ fn finished(dir: &Path) -> Option<Venv> {
         return None;
     }
     let versions = read_versions(dir)?;
-    Some(Venv { dir: dir.to_path_buf(), python, versions })
+    Some(Venv { dir: dir.to_path_buf(), packages, python, versions })
 }
 
 /// An exclusive lock on a file, released when dropped (or when the process
@@ -149,39 +171,39 @@ impl Drop for Lock {
     }
 }
 
-fn make_or_reuse() -> Result<Venv, String> {
+fn make_or_reuse(label: &str, packages: &'static [&'static str]) -> Result<Venv, String> {
     let version = base_version()?;
     let cache = test_cache_dir();
-    let dir = cache.join(format!("venv-real-{version}"));
-    if let Some(v) = finished(&dir) {
+    let dir = cache.join(format!("venv-{label}-{version}"));
+    if let Some(v) = finished(&dir, packages) {
         return Ok(v);
     }
-    let _lock = Lock::take(&cache.join(format!("venv-real-{version}.lock")))?;
+    let _lock = Lock::take(&cache.join(format!("venv-{label}-{version}.lock")))?;
     // Another process may have made it while this one waited.
-    if let Some(v) = finished(&dir) {
+    if let Some(v) = finished(&dir, packages) {
         return Ok(v);
     }
-    let staging = cache.join(format!(".venv-real-{version}.staging-{}", std::process::id()));
+    let staging = cache.join(format!(".venv-{label}-{version}.staging-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
-    let made = make(&staging);
+    let made = make(&staging, packages);
     if let Err(e) = made {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
     // Replace a stale venv (another package list, or half-removed).
     if dir.exists() {
-        let old = cache.join(format!(".venv-real-{version}.old-{}", std::process::id()));
+        let old = cache.join(format!(".venv-{label}-{version}.old-{}", std::process::id()));
         fs::rename(&dir, &old).map_err(|e| format!("rename {}: {e}", dir.display()))?;
         let _ = fs::remove_dir_all(&old);
     }
     fs::rename(&staging, &dir).map_err(|e| format!("rename {} -> {}: {e}", staging.display(), dir.display()))?;
-    finished(&dir).ok_or_else(|| format!("{} is incomplete after it was made", dir.display()))
+    finished(&dir, packages).ok_or_else(|| format!("{} is incomplete after it was made", dir.display()))
 }
 
 /// Makes the venv at `dir`: the files that only make sense at the final
 /// path (console scripts' #! lines) are never used; everything runs as
 /// `bin/python -m ...`, which works wherever the venv is.
-fn make(dir: &Path) -> Result<(), String> {
+fn make(dir: &Path, packages: &[&str]) -> Result<(), String> {
     let out = run(Command::new(BASE_PYTHON).args(["-m", "venv"]).arg(dir));
     if out.code() != Some(0) {
         return Err(format!(
@@ -200,12 +222,12 @@ fn make(dir: &Path) -> Result<(), String> {
             .env_remove("PYTHONHOME");
         run(&mut cmd)
     };
-    let out = pip(&["install", "--quiet", "--only-binary", ":all:"].iter().chain(PACKAGES).copied().collect::<Vec<_>>());
+    let out = pip(&["install", "--quiet", "--only-binary", ":all:"].iter().chain(packages).copied().collect::<Vec<_>>());
     if out.code() != Some(0) {
         return Err(format!(
             "pip could not install {} into {}: is the package registry (pypi.org, or PIP_INDEX_URL) reachable \
              from here? CI has registry access.\n{out}",
-            PACKAGES.join(" "),
+            packages.join(" "),
             dir.display()
         ));
     }
@@ -224,5 +246,5 @@ fn make(dir: &Path) -> Result<(), String> {
         return Err(format!("pip reported success but {absent} is not installed in {}\n{out}", dir.display()));
     }
     fs::write(dir.join(VERSIONS), versions).map_err(|e| e.to_string())?;
-    fs::write(dir.join(MARKER), marker_text()).map_err(|e| e.to_string())
+    fs::write(dir.join(MARKER), marker_text(packages)).map_err(|e| e.to_string())
 }

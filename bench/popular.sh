@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmarks the popular-packages apps of tests/apps/popular/ (flask,
+# jinja2, django, orjson, pandas, markdown, zoneinfo + tzdata, boto3,
+# grpcio + protobuf, babel, lxml, httpx), each bundled onefile with no
+# options from a pip venv: whether the bundle prints what the venv's python
+# prints (pass/fail), bundle size, and build time cold (empty build cache:
+# every module compiled, every package import-probed) and warm (the same
+# build again).
+#
+#   bash bench/popular.sh
+#
+# Uses the tests' venv (target/test-cache/venv-popular-<version>) if it is
+# there, else makes one under target/bench/. Measures only, asserts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGET=${CARGO_TARGET_DIR:-target}
+case "$TARGET" in /*) ;; *) TARGET=$ROOT/$TARGET ;; esac
+work=$TARGET/bench/popular
+rm -rf "$work"
+mkdir -p "$work"
+
+cargo build --release -q
+PYBUNDLE=$TARGET/release/pybundle
+BASE=/usr/bin/python3.11
+version=$("$BASE" -c 'import platform; print(platform.python_version())')
+VENV=$TARGET/test-cache/venv-popular-$version
+if [ ! -f "$VENV/pybundle-packages.txt" ]; then
+    VENV=$work/venv
+    "$BASE" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --only-binary :all: \
+        flask jinja2 django orjson pandas markdown tzdata boto3 grpcio protobuf babel lxml httpx \
+        matplotlib scipy pyarrow
+fi
+PY=$VENV/bin/python
+APPS=$ROOT/tests/apps/popular
+export HOME=$work/home          # the bundles' cache directory goes here
+mkdir -p "$HOME"
+
+# name | build options (as the tests build them)
+apps=(
+    "flask|" "jinja2|--add-data $APPS/jinja2_data:jinja2_data" "django|" "orjson|" "pandas|" "markdown|"
+    "zoneinfo|" "boto3|" "grpc|" "babel|" "lxml|" "httpx|"
+)
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+printf '%-10s %-6s %9s %9s %9s\n' app result "size MB" "cold s" "warm s"
+for entry in "${apps[@]}"; do
+    IFS='|' read -r name options <<<"$entry"
+    script=$APPS/${name}_app.py
+    expected=$(cd "$APPS" && env -i PATH=/usr/bin:/bin HOME="$HOME" "$PY" -E -s -B "$script" 2>/dev/null || true)
+    export PYBUNDLE_BUILD_CACHE=$work/cache-$name
+    build() {
+        # shellcheck disable=SC2086
+        "$PYBUNDLE" "$script" --onefile -q --python "$PY" --distpath "$work/dist" $options
+    }
+    start=$(now); build; cold=$(secs "$start" "$(now)")
+    start=$(now); build; warm=$(secs "$start" "$(now)")
+    exe=$work/dist/${name}_app
+    size=$(awk -v b="$(stat -c %s "$exe")" 'BEGIN { printf "%.1f", b / 1000000 }')
+    got=$(cd "$work" && env -i PATH=/usr/bin:/bin HOME="$HOME" "$exe" 2>/dev/null || true)
+    result=fail
+    [ -n "$expected" ] && [ "$got" = "$expected" ] && result=pass
+    printf '%-10s %-6s %9s %9s %9s\n' "$name" "$result" "$size" "$cold" "$warm"
+done
