@@ -4,7 +4,7 @@
 //! the same interpreter does for the plain script, where that can differ:
 //! start-up, the stdlib app, multiprocessing with every start method, the
 //! default method with `Pool()`, nested processes, threads, signals, a `-m`
-//! entry, the import system, and a venv app with requests and rich.
+//! entry, the import system, and venv apps with requests, click and rich.
 mod support;
 
 use support::sid::{run_in_distroless_sid, run_in_distroless_sid_with, SidWork, SID_VERSIONS};
@@ -144,29 +144,35 @@ fn importer_behaves_as_python() {
     });
 }
 
-/// An app in a venv with requests and rich (pip-installed in the build
-/// root once, kept with it) prints what the venv's python prints.
+/// Apps in a venv with requests, click and rich (pip-installed in the build
+/// root once, kept with it) print what the venv's python prints: requests
+/// against a local server, and a click command that prints a rich table.
 #[test]
-fn venv_app_with_requests_and_rich() {
+fn venv_apps_with_requests_and_rich() {
     for_each_sid_python("venv requests+rich", |v| {
-        let venv = format!("/opt/venv-{v}-requests-rich");
+        let venv = format!("/opt/venv-{v}-requests-rich-click");
+        let python = format!("{venv}/bin/python");
         let work = SidWork::new("venv");
-        let ready = work.in_build_root(&format!("test -x {venv}/bin/python && {venv}/bin/python -c 'import requests, rich'"));
+        let ready = work.in_build_root(&format!("{python} -c 'import requests, rich, click'"));
         if ready.code() != Some(0) {
             let made = work.in_build_root(&format!(
-                "rm -rf {venv} && python{v} -m venv {venv} && {venv}/bin/python -m pip install -q {} requests rich",
+                "rm -rf {venv} && python{v} -m venv {venv} && {python} -m pip install -q {} requests rich click",
                 support::sid::PIP_OPTIONS
             ));
             assert_exit(&made, 0);
         }
-        work.add_app("requests_rich.py");
-        let expected = plain(&work, &format!("{venv}/bin/python"), "requests_rich.py", "");
-        assert_exit(&expected, 0);
-        let exe = work.build_with(&format!("{venv}/bin/python"), "requests_rich.py", "venvapp", &["--onefile"]);
-        // certifi's CA bundle is opened by path, so it goes to the cache
-        // directory: the only writable place here is /dev/shm.
-        let out = run_in_distroless_sid_with(&exe, &[], WRITABLE_TMP);
-        assert_exit(&out, 0);
-        assert_eq!(out.stdout, expected.stdout, "{out}");
+        work.add_app("real/requests_app.py");
+        work.add_app("real/cli_app.py");
+        for (script, name, args) in [("requests_app.py", "requests_app", ""), ("cli_app.py", "cli_app", "table 3")] {
+            let expected = plain(&work, &python, script, args);
+            assert_exit(&expected, 0);
+            let exe = work.build_with(&python, script, name, &["--onefile"]);
+            // certifi's CA bundle is opened by path, so it goes to the cache
+            // directory: the only writable place here is /dev/shm.
+            let args: Vec<&str> = args.split_whitespace().collect();
+            let out = run_in_distroless_sid_with(&exe, &args, WRITABLE_TMP);
+            assert_exit(&out, 0);
+            assert_eq!(out.stdout, expected.stdout, "{out}");
+        }
     });
 }

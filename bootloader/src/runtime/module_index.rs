@@ -144,6 +144,7 @@ mod tests {
             format: FORMAT,
             python: PythonInfo { version: (3, 11, 2), libpython: ".pybundle/lib/libpython3.11.so.1.0".into() },
             entry: "__main__.pyc".into(),
+            entry_source: None,
             layout: Layout::Onefile,
             glibc_floor: None,
             natives: vec![Native {
