@@ -111,6 +111,7 @@ fn small_bundle() -> Vec<u8> {
         format: manifest::FORMAT,
         python: PythonInfo { version: (3, 11, 2), libpython: lib.into() },
         entry: "__main__.pyc".into(),
+        entry_source: None,
         layout: Layout::Onefile,
         glibc_floor: Some("2.17".into()),
         natives: vec![

@@ -246,6 +246,7 @@ mod tests {
             format: manifest::FORMAT,
             python: PythonInfo { version: (3, 11, 2), libpython: LIBPYTHON.into() },
             entry: "__main__.pyc".into(),
+            entry_source: None,
             layout: Layout::Onefile,
             glibc_floor: None,
             natives: vec![Native { name: LIBPYTHON.into(), kind: NativeKind::Library, needs: vec![] }],
