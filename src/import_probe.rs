@@ -162,15 +162,20 @@ fn installed_beside(dist_info: &Path) -> Vec<OsString> {
     names
 }
 
-/// Imports `package` in a child process, or takes its record from the cache.
+/// Imports `package` in a child process, or takes its record from the
+/// cache. A failed import is cached too: it fails the same way next time.
 fn probe_package(python: &Interpreter, package: &str, key: &str, cache: &BuildCache) -> Result<Record, String> {
-    if let Some(record) = cache.probe_record(key).and_then(|data| serde_json::from_slice(&data).ok()) {
-        return Ok(record);
-    }
-    let record = record(&python.command, &["import".into(), package.into()], None, IMPORT_LIMIT)?;
-    if let Ok(data) = serde_json::to_vec(&record) {
-        cache.store_probe_record(key, &data);
-    }
+    let cached: Option<Record> = cache.probe_record(key).and_then(|data| serde_json::from_slice(&data).ok());
+    let record = match cached {
+        Some(record) => record,
+        None => {
+            let record = record(&python.command, &["import".into(), package.into()], None, IMPORT_LIMIT)?;
+            if let Ok(data) = serde_json::to_vec(&record) {
+                cache.store_probe_record(key, &data);
+            }
+            record
+        }
+    };
     match &record.error {
         Some(error) => Err(format!("failed ({error})")),
         None => Ok(record),
