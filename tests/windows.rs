@@ -362,12 +362,14 @@ fn missing_on_nano_server(exe: &[u8]) -> Vec<String> {
 }
 
 /// `pybundle.exe`, built once for Windows (a separate target directory, so
-/// the outer `cargo test` build is not waited for).
+/// the outer `cargo test` build is not waited for; this checkout's own, not
+/// the test cache that other checkouts share, whose crates of the same
+/// name and version cargo would take for this checkout's).
 fn windows_packer() -> &'static Path {
     static PACKER: Mutex<Option<PathBuf>> = Mutex::new(None);
     let mut packer = PACKER.lock().unwrap_or_else(|e| e.into_inner());
     if packer.is_none() {
-        let target_dir = test_cache().join("windows-packer");
+        let target_dir = root().join("target").join("windows-packer");
         let output = Command::new(env!("CARGO"))
             .current_dir(root())
             .args(["build", "--bin", "pybundle", "--target", "x86_64-pc-windows-gnu", "--target-dir"])
