@@ -72,14 +72,9 @@ fn target_dir() -> PathBuf {
     dir
 }
 
-use crate::test_env::missing;
-
+/// The tool `name` on PATH, or `None` after reporting it missing for `part`.
 fn tool(name: &str, part: &str) -> Option<PathBuf> {
-    let found = which::which(name).ok();
-    if found.is_none() {
-        missing(name, part);
-    }
-    found
+    crate::test_env::require(which::which(name).ok(), name, part)
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -210,13 +205,8 @@ print(json.dumps(out))
 
 /// Runs `exe` under wine64 with a private prefix; (exit code, stdout).
 fn wine(path: &Path) -> Option<(i32, String)> {
-    let wine = which::which("wine64")
-        .or_else(|_| which::which("wine"))
-        .ok();
-    let Some(wine) = wine else {
-        missing("wine64", "running the executable");
-        return None;
-    };
+    let wine = which::which("wine64").or_else(|_| which::which("wine")).ok();
+    let wine = crate::test_env::require(wine, "wine64", "running the executable")?;
     static WINE: Mutex<()> = Mutex::new(());
     let _guard = WINE.lock().unwrap_or_else(|e| e.into_inner());
     let stdout = target_dir().join(format!(
