@@ -10,4 +10,4 @@ bash scripts/setup.sh
 export PYBUNDLE_REQUIRE_ALL="${PYBUNDLE_REQUIRE_ALL:-1}"
 # A short fuzzing run (tests/fuzz.rs); README.md's "Fuzzing" gives longer ones.
 export PYBUNDLE_FUZZ_ITERATIONS="${PYBUNDLE_FUZZ_ITERATIONS:-300}"
-exec cargo test --workspace "$@"
+exec cargo test --workspace --no-fail-fast "$@"

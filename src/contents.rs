@@ -56,6 +56,7 @@ pub fn from_analysis(
 ) -> Result<Contents> {
     let mut on_disk: BTreeSet<String> = collect_files.iter().map(|p| top_level(p).to_string()).collect();
     on_disk.extend(packages_that_open_their_files(analysis));
+    on_disk.extend(analysis.read_by_path.iter().filter(|p| analysis.modules.contains_key(p.as_str())).cloned());
     let placed = |relative: &str| -> String {
         let top = relative.split('/').next().unwrap_or_default().trim_end_matches(".py");
         if on_disk.contains(top) {

@@ -92,6 +92,8 @@ struct Graph<'i> {
     reached: BTreeSet<usize>,
     missing: BTreeMap<(String, Option<String>), Missing>,
     warnings: Vec<String>,
+    /// Top-level packages whose files code reads by path.
+    read_by_path: BTreeSet<String>,
 }
 
 impl<'i> Graph<'i> {
@@ -120,6 +122,7 @@ impl<'i> Graph<'i> {
             reached: BTreeSet::new(),
             missing: BTreeMap::new(),
             warnings: Vec::new(),
+            read_by_path: BTreeSet::new(),
         }
     }
 
@@ -271,6 +274,7 @@ impl<'i> Graph<'i> {
         if node_origin_is_app(&self.nodes[name]) {
             self.app_strings(name, &found.dotted_strings);
         }
+        self.read_by_path.extend(found.template_packages.iter().map(|p| top_level(p).to_string()));
     }
 
     /// Brings in an imported module and the names imported from it that
@@ -658,7 +662,8 @@ impl<'i> Graph<'i> {
             .map(|&id| self.sites.distribution(id, |name| is_excluded(excludes, name), |name| nodes.contains_key(name), &mut warnings))
             .collect();
         let modules = self.nodes.into_iter().map(|(name, node)| (name, node.module)).collect();
-        Analysis { modules, missing, distributions, left_out, warnings }
+        let read_by_path = std::mem::take(&mut self.read_by_path);
+        Analysis { modules, missing, distributions, left_out, warnings, read_by_path }
     }
 }
 

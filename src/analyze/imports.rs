@@ -44,6 +44,9 @@ pub struct Scan {
     /// such as a settings module named in an environment variable, and the
     /// module part of `"module:attribute"` entry points.
     pub dotted_strings: Vec<String>,
+    /// Packages whose files are read by path, named as jinja2's
+    /// `PackageLoader("package", ...)` names them.
+    pub template_packages: Vec<String>,
 }
 
 /// Exceptions whose handlers make the imports of a `try:` body optional.
@@ -64,7 +67,8 @@ pub fn scan(source: &str, target: &Target, name: &str, tools_unused: bool) -> Re
     let mut dotted_strings = scanner.dotted_strings;
     dotted_strings.sort();
     dotted_strings.dedup();
-    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all, dotted_strings })
+    let template_packages = scanner.template_packages;
+    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all, dotted_strings, template_packages })
 }
 
 /// `imports` but those at the `unused` indices, with `instead_of` renumbered.
@@ -130,6 +134,7 @@ struct Scanner<'s> {
     imports: Vec<Import>,
     all: Vec<String>,
     dotted_strings: Vec<String>,
+    template_packages: Vec<String>,
     /// Module-level flags whose value on the target is known.
     flags: HashMap<String, bool>,
     /// Flags assigned again: never flags after that.
@@ -378,6 +383,11 @@ impl<'s> Scanner<'s> {
                     self.dotted_strings.push(module.to_string());
                 }
             }
+            if let (Tok::Name("PackageLoader"), Some([Tok::Op(b'('), Tok::Str(Some(package)), ..])) = (tok, toks.get(i + 1..)) {
+                if is_dotted_name(package) {
+                    self.template_packages.push(package.to_string());
+                }
+            }
             let Tok::Name(function @ ("import_module" | "find_spec" | "__import__")) = tok else { continue };
             let Some([Tok::Op(b'('), Tok::Str(Some(text)), after @ ..]) = toks.get(i + 1..) else { continue };
             let owner = if *function == "find_spec" { "util" } else { "importlib" };
@@ -555,6 +565,13 @@ mod tests {
             modules(source),
             ["a.b.c", "d", "e.f:g,h", ".:j,k", "..pkg.mod:y", "...:z", "m:*", "n", "o"]
         );
+    }
+
+    #[test]
+    fn packages_named_by_a_template_loader() {
+        let target = Target { version: (3, 11, 0), platform: "linux".into() };
+        let scanned = scan("env = Environment(loader=PackageLoader(\"myapp.web\", \"templates\"))\nPackageLoader(name)\n", &target, "m", false).unwrap();
+        assert_eq!(scanned.template_packages, ["myapp.web"]);
     }
 
     #[test]

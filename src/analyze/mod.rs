@@ -23,7 +23,7 @@ pub use rules::{ALWAYS, FROZEN, IMPLICIT, LAZY_ONLY, NEVER, TEST_DIRS};
 
 use crate::probe::Interpreter;
 use anyhow::Context;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// What to analyse, and the interpreter it runs on.
@@ -126,6 +126,9 @@ pub struct Analysis {
     pub left_out: Vec<LeftOut>,
     /// Files that could not be read or scanned, bad RECORDs: one line each.
     pub warnings: Vec<String>,
+    /// Top-level packages whose files code reads by path where the source
+    /// shows it (jinja2's `PackageLoader("package")`): placed on disk.
+    pub read_by_path: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
