@@ -31,6 +31,25 @@ pub fn missing(what: &str, part: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {part}: {what} is missing");
 }
 
+/// Reports that `what`, which no registry this machine reaches packages
+/// (so no set-up can install it), is not there for `part`: a `SKIPPED:`
+/// line in every mode, saying so.
+pub fn unobtainable(what: &str, part: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {part}: {what} is not there, and no registry this machine reaches packages one");
+}
+
+/// Reports that `what`, an interpreter only pyenv provides here (Debian 12
+/// packages no other), is missing for `part`: missing from an installed
+/// pyenv, or unobtainable on a machine without one.
+#[track_caller]
+pub fn missing_from_pyenv(what: &str, part: &str) {
+    if pyenv_roots().is_empty() {
+        unobtainable(&format!("{what} (there is no pyenv)"), part);
+    } else {
+        missing(what, part);
+    }
+}
+
 /// `found`, or `None` after reporting `what` missing for `part`.
 #[track_caller]
 pub fn require<T>(found: Option<T>, what: &str, part: &str) -> Option<T> {

@@ -196,7 +196,7 @@ fn refuses_pypy() {
 fn refuses_cpython_3_older_than_3_8() {
     let old: Vec<_> = old_cpythons().into_iter().filter(|(v, _)| v.starts_with("3.")).collect();
     if old.is_empty() {
-        test_env::missing("a CPython 3.0-3.7 (pyenv install 3.7)", "refuses_cpython_3_older_than_3_8");
+        test_env::missing_from_pyenv("a CPython 3.0-3.7 (pyenv install 3.7)", "refuses_cpython_3_older_than_3_8");
         return;
     }
     for (version, exe) in old {
@@ -209,7 +209,7 @@ fn refuses_cpython_3_older_than_3_8() {
 fn refuses_python_2() {
     let old: Vec<_> = old_cpythons().into_iter().filter(|(v, _)| v.starts_with("2.")).collect();
     if old.is_empty() {
-        test_env::missing("a Python 2 (pyenv install 2.7)", "refuses_python_2");
+        test_env::missing_from_pyenv("a Python 2 (pyenv install 2.7)", "refuses_python_2");
         return;
     }
     for (version, exe) in old {
@@ -223,7 +223,8 @@ fn refuses_python_2() {
 fn refuses_free_threaded_builds() {
     let ft = free_threaded_cpythons();
     if ft.is_empty() {
-        test_env::missing("a free-threaded CPython (python3.13t)", "refuses_free_threaded_builds");
+        // Neither Debian 12 nor sid packages a free-threaded build.
+        test_env::unobtainable("a free-threaded CPython (python3.13t)", "refuses_free_threaded_builds");
         return;
     }
     for exe in ft {
@@ -231,9 +232,9 @@ fn refuses_free_threaded_builds() {
     }
 }
 
-/// The CPython versions every machine that runs the suite must test,
-/// pyenv or not (Debian's 3.11, and the Debian-packaged 3.9, 3.13, 3.14 and
-/// 3.15 of the bullseye, trixie and sid roots).
+/// The CPython versions every machine that runs the suite must test:
+/// Debian's 3.11, sid's 3.14 and 3.15 (tests/newest_cpythons.rs), and 3.9
+/// and 3.13, which this machine's pyenv provides.
 const MUST_TEST: &[u32] = &[9, 11, 13, 14, 15];
 
 /// The matrix the other tests here run with holds each version CI must test:
@@ -242,11 +243,14 @@ const MUST_TEST: &[u32] = &[9, 11, 13, 14, 15];
 #[test]
 fn matrix_holds_every_version_ci_must_test() {
     let all = all_cpythons();
-    let labels: Vec<&str> = all.iter().map(|p| p.label.as_str()).collect();
+    let sid = support::sid::sid();
+    let in_sid = |minor: u32| sid.build_root.join(format!("usr/bin/python3.{minor}")).exists();
+    let mut labels: Vec<String> = all.iter().map(|p| p.label.clone()).collect();
+    labels.extend(support::sid::SID_VERSIONS.iter().map(|v| format!("sid-{v}")));
     let _ = writeln!(std::io::stderr(), "CPythons in the matrix: {}", labels.join(", "));
     for &minor in MUST_TEST {
-        if !all.iter().any(|py| py.minor_version() == (3, minor)) {
-            test_env::missing(&format!("CPython 3.{minor} (matrix: {})", labels.join(", ")), "the version matrix");
+        if !all.iter().any(|py| py.minor_version() == (3, minor)) && !in_sid(minor) {
+            test_env::missing_from_pyenv(&format!("CPython 3.{minor} (matrix: {})", labels.join(", ")), "the version matrix");
         }
     }
 }
