@@ -203,10 +203,19 @@ fn le64(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.get(at..at.checked_add(8)?)?.try_into().ok()?))
 }
 
-/// Where the payload ends: at the Authenticode certificate table of a signed
-/// PE file, else at the end of the file.
+/// Where the payload ends: at the end of the file, or in a signed PE file
+/// at its Authenticode certificate table, before the zero bytes (at most
+/// seven) that signing adds to align the table to 8 bytes.
 fn payload_end(bytes: &[u8]) -> usize {
-    certificate_offset(bytes).filter(|&start| start <= bytes.len()).unwrap_or(bytes.len())
+    let Some(table) = certificate_offset(bytes).filter(|&start| start <= bytes.len()) else {
+        return bytes.len();
+    };
+    let ends_archive = |end: usize| end >= 22 && le32(bytes, end - 22) == Some(0x0605_4b50);
+    (table.saturating_sub(7)..=table)
+        .rev()
+        .take_while(|&end| bytes[end..table].iter().all(|&b| b == 0))
+        .find(|&end| ends_archive(end))
+        .unwrap_or(table)
 }
 
 /// The file offset of a PE32+ file's certificate table, if it has one.
@@ -321,6 +330,10 @@ mod tests {
     #[test]
     fn cuts_the_payload_at_the_certificate_table() {
         assert_eq!(payload_end(&pe_with_certificate(0x300, 0x400)), 0x300);
+        // An archive ending at 0x2fd, then three bytes of alignment.
+        let mut signed = pe_with_certificate(0x300, 0x400);
+        signed[0x2fd - 22..0x2fd - 18].copy_from_slice(&0x0605_4b50u32.to_le_bytes());
+        assert_eq!(payload_end(&signed), 0x2fd);
         assert_eq!(payload_end(&pe_with_certificate(0, 0x400)), 0x400);
         assert_eq!(payload_end(b"\x7fELF and more"), 13);
         assert_eq!(payload_end(b"MZ"), 2);
