@@ -304,6 +304,7 @@ sys._MEIPASS = data_dir
 sys._stdlib_dir = bundle_path
 _rehome_startup_modules()
 
+
 def _main_is_a_script_in_children():
     """In a multiprocessing helper, the app's main module is imported from
     the bundle's path (runpy through the path hook), which gives it a
