@@ -25,8 +25,12 @@ pub fn parse(flags: &[String], hash_seed: Option<u32>) -> Result<PythonOptions> 
             ("-W", warning) => options.warnings.push(warning.to_string()),
             ("-X", "utf8" | "utf8=1") => options.utf8_mode = true,
             ("-X", "utf8=0") => options.utf8_mode = false,
-            // As python: `-X dev` with any value (even `dev=0`) is dev mode.
-            ("-X", dev) if dev == "dev" || dev.starts_with("dev=") => options.dev_mode = true,
+            // As python: `-X dev` with any value (even `dev=0`) is dev mode,
+            // and the option is in `sys._xoptions` as given.
+            ("-X", dev) if dev == "dev" || dev.starts_with("dev=") => {
+                options.dev_mode = true;
+                options.xoptions.push(dev.to_string());
+            }
             ("-X", xoption) => options.xoptions.push(xoption.to_string()),
             _ => bail!("unsupported --python-option {flag:?}; supported: {SUPPORTED}"),
         }
@@ -48,12 +52,12 @@ mod tests {
         assert_eq!(o.optimize, 2);
         assert!(o.unbuffered && o.dev_mode && o.utf8_mode);
         assert_eq!(o.warnings, ["error", "ignore::DeprecationWarning"]);
-        assert_eq!(o.xoptions, ["importtime"]);
+        assert_eq!(o.xoptions, ["dev", "importtime"]);
         assert_eq!(o.hash_seed, Some(0));
         assert!(!parse(&flags(&["-X utf8=0"]), None).unwrap().utf8_mode);
-        for dev in ["-X dev=1", "-X dev=0", "-Xdev"] {
+        for (dev, xoption) in [("-X dev=1", "dev=1"), ("-X dev=0", "dev=0"), ("-Xdev", "dev")] {
             let o = parse(&flags(&[dev]), None).unwrap();
-            assert!(o.dev_mode && o.xoptions.is_empty(), "{dev}");
+            assert!(o.dev_mode && o.xoptions == [xoption], "{dev}");
         }
         assert_eq!(parse(&flags(&["-X devices"]), None).unwrap().xoptions, ["devices"]);
     }

@@ -495,10 +495,14 @@ fn python_option_oo_removes_docstrings() {
 
 #[test]
 fn python_option_x_dev() {
-    // `-X dev=1` is dev mode too, as python takes it.
-    assert_eq!(flags(&["--python-option", "-X dev=1"])["dev_mode"], true);
+    // `-X dev=1` is dev mode too, as python takes it; both are in
+    // sys._xoptions as python has them.
+    let v = flags(&["--python-option", "-X dev=1"]);
+    assert_eq!(v["dev_mode"], true, "{v}");
+    assert_eq!(v["xoptions"], serde_json::json!({"dev": "1"}), "{v}");
     let v = flags(&["--python-option", "-X dev"]);
     assert_eq!(v["dev_mode"], true, "{v}");
+    assert_eq!(v["xoptions"], serde_json::json!({"dev": true}), "{v}");
     assert_eq!(v["warnoptions"], serde_json::json!(["default"]), "{v}");
     // As `python -X dev`: the dev mode turns on faulthandler.
     assert_eq!(v["faulthandler"], true, "-X dev did not enable faulthandler as python -X dev does: {v}");
