@@ -106,7 +106,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let analysis = analyze_app(entry.clone(), options, &site, &stdlib_dirs, home.version)?;
     let taken: Vec<&str> = analysis.distributions.iter().map(|d| d.name.as_str()).collect();
     progress.step(format_args!("{} modules; distributions the app imports: {}", analysis.modules.len(), list(&taken)));
-    let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, workdir.path())?;
+    let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, false, workdir.path())?;
     let from_stdlib = |path: &Path| stdlib_dirs.iter().any(|dir| path.starts_with(dir));
     let (stdlib_sources, app_sources): (Vec<_>, Vec<_>) = contents.sources.iter().partition(|s| from_stdlib(&s.job.source));
 

@@ -6,7 +6,9 @@
 #   _read(archive)     the bytes of a bundled file (hash-checked), or None
 #   _kind(archive)     0 absent, 1 file, 2 directory
 #   _children(archive) the names in a directory ("/" ends a directory's)
-#   bundle_path, data_dir, files_dir (or None), run_app
+#   bundle_path, data_dir, files_dir (or None), run_app, and served: the
+#   stub serves the bundle's files by path (Linux), so resources are plain
+#   paths (pathlib.Path) that any code, C included, can open
 # Module paths are the bundle's own path joined with archive names
 # (/opt/app/json/__init__.pyc), as python reports an installation's.
 import sys
@@ -91,6 +93,16 @@ class BundleFiles:
         return stream if "b" in mode else _io.TextIOWrapper(stream, *args, **kwargs)
 
 
+def _files(archive):
+    """The Traversable of a bundle path: a real path where the stub serves
+    the bundle's files, so importlib.resources.as_file() needs no copy."""
+    if served:
+        import pathlib
+
+        return pathlib.Path(_to_path(archive))
+    return BundleFiles(archive)
+
+
 class BundleResources:
     """A package's resources: `files()` (3.9+) and the older
     ResourceReader methods (3.8)."""
@@ -99,12 +111,14 @@ class BundleResources:
         self._dir = BundleFiles(archive_dir)
 
     def files(self):
-        return self._dir
+        return _files(self._dir._archive)
 
     def open_resource(self, resource):
         return self._dir.joinpath(resource).open("rb")
 
     def resource_path(self, resource):
+        if served and self._dir.joinpath(resource).is_file():
+            return str(self._dir.joinpath(resource))
         raise FileNotFoundError(resource)
 
     def is_resource(self, name):
@@ -213,7 +227,7 @@ class BundleLoader:
 
     def files(self):
         # What importlib.resources of 3.9 asks the loader itself.
-        return BundleFiles(self._resource_dir() or "")
+        return _files(self._resource_dir() or "")
 
 
 class BundledExtensionLoader(ExtensionFileLoader):

@@ -23,7 +23,7 @@ struct Context {
     api: &'static Api,
     bundle: &'static Bundle,
     natives: &'static NativeStore,
-    index: ModuleIndex,
+    index: &'static ModuleIndex,
 }
 
 static CONTEXT: OnceLock<Context> = OnceLock::new();
@@ -63,6 +63,8 @@ pub struct Paths<'a> {
     pub files_dir: Option<&'a Path>,
     /// `sys._MEIPASS`: the bundle's data directory.
     pub data_dir: &'a Path,
+    /// Whether paths below the bundle's own are served as files.
+    pub served: bool,
 }
 
 /// Runs boot.py; returns the application's code object when `run_app`.
@@ -70,10 +72,11 @@ pub unsafe fn install(
     api: &'static Api,
     bundle: &'static Bundle,
     natives: &'static NativeStore,
+    index: &'static ModuleIndex,
     paths: &Paths,
     run_app: bool,
 ) -> Result<Option<*mut PyObject>, Failure> {
-    let _ = CONTEXT.set(Context { api, bundle, natives, index: ModuleIndex::new(bundle.manifest()) });
+    let _ = CONTEXT.set(Context { api, bundle, natives, index });
     let globals = (api.PyDict_New)();
     let builtins = (api.PyImport_ImportModule)(c"builtins".as_ptr());
     set(api, globals, c"__builtins__", builtins);
@@ -90,6 +93,7 @@ pub unsafe fn install(
         None => (api.Py_BuildValue)(c"".as_ptr()),
     };
     set(api, globals, c"files_dir", files_dir);
+    set(api, globals, c"served", (api.PyBool_FromLong)(paths.served.into()));
     set(api, globals, c"run_app", (api.PyBool_FromLong)(run_app.into()));
     let code = (api.Py_CompileString)(BOOT_SOURCE.as_ptr().cast::<c_char>(), c"<pybundle boot>".as_ptr(), PY_FILE_INPUT);
     let result = if code.is_null() { code } else { (api.PyEval_EvalCode)(code, globals, globals) };
