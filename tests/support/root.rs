@@ -292,6 +292,13 @@ pub enum RootKind {
     ReadOnly,
     /// The writable root without /proc mounted.
     WritableNoProc,
+    /// Nothing writable at all, as `docker run --read-only --tmpfs /tmp:ro`:
+    /// the root read-only, /tmp and /dev/shm empty read-only tmpfs.
+    Sealed,
+    /// The root read-only, /tmp and /dev/shm fresh writable tmpfs that
+    /// must still be empty when the program ends: the run fails (exit 98,
+    /// naming what was written) if anything was written there.
+    Watched,
 }
 
 // $1 mount, $2 chroot, $3 the root, $4 env; then `VAR=value`... for the
@@ -326,6 +333,43 @@ fi
 exec "$E" -i "$@"
 "#;
 
+const ENTER_SEALED: &str = r#"set -eu
+M=$1 C=$2 R=$3 E=$4
+shift 4
+"$M" --bind "$R" "$R"
+"$M" -o remount,bind,ro "$R"
+"$M" -t proc proc "$R/proc"
+"$M" --rbind /dev "$R/dev"
+"$M" -t tmpfs -o ro,size=1m tmpfs "$R/tmp"
+"$M" -t tmpfs -o ro,size=1m tmpfs "$R/dev/shm"
+for dir in "$R" "$R/tmp" "$R/dev/shm"; do
+    if ( : > "$dir/.pybundle-rw-probe" ) 2>/dev/null; then
+        echo "test harness: $dir is writable" >&2
+        exit 99
+    fi
+done
+exec "$E" -i "$@"
+"#;
+
+const ENTER_WATCHED: &str = r#"set -eu
+M=$1 C=$2 R=$3 E=$4
+shift 4
+"$M" --bind "$R" "$R"
+"$M" -o remount,bind,ro "$R"
+"$M" -t proc proc "$R/proc"
+"$M" --rbind /dev "$R/dev"
+"$M" -t tmpfs -o mode=1777,size=64m tmpfs "$R/tmp"
+"$M" -t tmpfs -o mode=1777,size=64m tmpfs "$R/dev/shm"
+code=0
+"$E" -i "$@" || code=$?
+written=$(cd "$R" && find tmp dev/shm -mindepth 1 | head -n 20 | tr '\n' ' ')
+if [ -n "$written" ]; then
+    echo "test harness: the program wrote: $written" >&2
+    exit 98
+fi
+exit $code
+"#;
+
 /// A command that runs `exe` (a path inside the root) chrooted in the root, in
 /// a private mount namespace with /proc and /dev mounted. The program gets
 /// exactly `env` as its environment.
@@ -344,6 +388,8 @@ pub fn root_command_as(kind: RootKind, user: Option<&str>, exe: &str, args: &[&s
             RootKind::Writable => ENTER_WRITABLE,
             RootKind::ReadOnly => ENTER_READONLY,
             RootKind::WritableNoProc => ENTER_WRITABLE_NO_PROC,
+            RootKind::Sealed => ENTER_SEALED,
+            RootKind::Watched => ENTER_WATCHED,
         })
         .arg("enter-root")
         .arg(tool("mount"))
@@ -365,6 +411,9 @@ pub fn root_command_as(kind: RootKind, user: Option<&str>, exe: &str, args: &[&s
         .stdin(Stdio::null());
     cmd
 }
+
+/// distroless's `nonroot` user and group, as `chroot --userspec` takes them.
+pub const NONROOT: &str = "65532:65532";
 
 /// The environment bundles get in the root unless a test says otherwise.
 pub const ROOT_ENV: &[(&str, &str)] = &[("PATH", "/usr/bin:/bin"), ("HOME", "/root")];

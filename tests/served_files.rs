@@ -1,0 +1,101 @@
+//! A Linux onefile bundle serves its package files by path to the app
+//! itself, as a read-only directory tree below the bundle's own path, and
+//! writes nothing anywhere: `tests/apps/served_app` opens, lists, stats,
+//! walks, globs and copies its package's files (in threads and a forked
+//! child too); the bundle, run where nothing is writable or where every
+//! write would be seen, must print what plain python prints, and then
+//! show that the tree is read-only (EROFS) with fixed metadata.
+mod support;
+
+use support::matrix::*;
+use support::root::{require_root, root_command_as, RootKind, RootWork, NONROOT};
+use support::*;
+
+/// What the bundle prints after plain python's lines.
+const FROZEN_ONLY: &str = "\
+write EROFS
+append EROFS
+create EROFS
+mkdir EROFS
+remove EROFS
+chmod EROFS
+rename EROFS
+write to descriptor EBADF
+mode 0o644 0o755
+mtime True
+samefile True
+add-data added with --add-data True
+";
+
+fn script() -> std::path::PathBuf {
+    app_path("served_app/main.py")
+}
+
+fn add_data() -> String {
+    format!("{}:extra", app_path("served_app/extra").display())
+}
+
+fn plain_output(py: &Python) -> String {
+    let mut plain = std::process::Command::new(&py.path);
+    plain.arg(script()).current_dir(script().parent().unwrap());
+    let expected = run(minimal_env(&mut plain));
+    assert_exit(&expected, 0);
+    expected.stdout
+}
+
+#[test]
+fn package_files_are_served_read_only_on_every_cpython() {
+    require_root();
+    let add_data = add_data();
+    for_each_cpython("served", |py| {
+        let expected = plain_output(py) + FROZEN_ONLY;
+        let built = shared_build_of(&script(), Some("served_app"), Mode::Onefile, py, &["--add-data", &add_data]);
+        let work = RootWork::new("served");
+        let exe = work.install(built);
+        for kind in [RootKind::Sealed, RootKind::Watched] {
+            let env = [("PATH", "/usr/bin:/bin"), ("HOME", "/tmp"), ("TMPDIR", "/tmp")];
+            let out = run(&mut root_command_as(kind, Some(NONROOT), &exe, &[], &env));
+            assert_exit(&out, 0);
+            assert_eq!(out.stdout, expected, "{} {kind:?}: the served tree differs\n{out}", py.label);
+        }
+        String::new()
+    });
+}
+
+/// `shutil.copytree` out of the tree (copy2: contents, modes, times, and
+/// no extended attributes) to a writable place.
+#[test]
+fn package_files_copy_out_of_the_bundle() {
+    require_root();
+    let py = first_python();
+    let add_data = add_data();
+    let built = shared_build_of(&script(), Some("served_app"), Mode::Onefile, py, &["--add-data", &add_data]);
+    let work = RootWork::new("served-copy");
+    let exe = work.install(built);
+    let env = [("PATH", "/usr/bin:/bin"), ("HOME", "/tmp"), ("SERVED_COPY_TO", work.inside.as_str())];
+    let out = run(&mut root_command_as(RootKind::Writable, None, &exe, &[], &env));
+    assert_exit(&out, 0);
+    assert!(out.stdout.ends_with("copytree ['sub', 'table.json'] {\"answer\": 42}\n"), "{out}");
+    assert_eq!(std::fs::read_to_string(work.host.join("copy/sub/leaf.txt")).unwrap(), "deep\n");
+}
+
+/// A damaged data file is refused when opened: the bundle says it is
+/// damaged and names the entry; the app sees an error, never bad bytes.
+#[test]
+fn a_damaged_data_file_is_refused() {
+    let py = first_python();
+    let add_data = add_data();
+    let built = shared_build_of(&script(), Some("served_app"), Mode::Onefile, py, &["--add-data", &add_data]);
+    let (name, start, len) = zip_entry_data_range(&built.exe, "served_pkg/data/table.json");
+    assert_eq!(name, "served_pkg/data/table.json");
+    let tmp = tempdir();
+    let copy = tmp.path().join("damaged");
+    let mut bytes = std::fs::read(&built.exe).unwrap();
+    bytes[(start + len / 2) as usize] ^= 0x55;
+    std::fs::write(&copy, &bytes).unwrap();
+    std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = run_bundle(&copy, &[]);
+    assert_clean_failure(&out);
+    assert!(out.stderr.contains("damaged") && out.stderr.contains("served_pkg/data/table.json"), "{out}");
+    assert!(!out.stdout.contains("open {"), "{out}");
+}
