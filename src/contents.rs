@@ -130,6 +130,11 @@ pub fn from_analysis(
         }
     }
     for (path, relative) in app_package_data(analysis)? {
+        // Extension modules are bundled as such; a library the package
+        // loads itself (ctypes) is a file like any other.
+        if module_files.contains(path.as_path()) {
+            continue;
+        }
         contents.data.push(DataFile { path, name: placed(&relative), why: "data of the app's package".into() });
     }
     for spec in add_data {
@@ -165,8 +170,8 @@ fn file_name(path: &Path) -> String {
     path.file_name().unwrap_or_default().to_string_lossy().into_owned()
 }
 
-/// Non-Python files inside the app's own packages (distributions bring
-/// theirs through their RECORD).
+/// Non-Python files inside the app's own packages, extension modules
+/// included (distributions bring theirs through their RECORD).
 fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
     let mut found = Vec::new();
     // What distributions bring is theirs: a namespace package spans the
@@ -188,7 +193,7 @@ fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
             for (path, relative) in files_under(&dir, &module.name)? {
                 let code = relative.ends_with(".py") || relative.ends_with(".pyc") || relative.contains("/__pycache__/");
                 // A portion found twice on the search path is listed once.
-                if !code && !relative.ends_with(".so") && seen.insert(relative.clone()) {
+                if !code && seen.insert(relative.clone()) {
                     found.push((path, relative));
                 }
             }

@@ -99,3 +99,35 @@ fn a_damaged_data_file_is_refused() {
     assert!(out.stderr.contains("damaged") && out.stderr.contains("served_pkg/data/table.json"), "{out}");
     assert!(!out.stdout.contains("open {"), "{out}");
 }
+
+/// `ctypes.CDLL` of a shared library that a package carries as a data
+/// file (a library it loads itself by path) loads from memory, in the
+/// sealed root.
+#[test]
+fn a_package_library_loads_by_path_with_ctypes() {
+    require_root();
+    let py = first_python();
+    let dir = process_scratch().join("served-ctypes");
+    let _ = std::fs::remove_dir_all(&dir);
+    let package = dir.join("greet_pkg");
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::write(package.join("__init__.py"), "").unwrap();
+    let source = dir.join("greet.c");
+    std::fs::write(&source, "int greet_number(void) { return 42; }\n").unwrap();
+    let compiled = run(std::process::Command::new("cc").args(["-shared", "-fPIC", "-o"]).arg(package.join("libgreet.so")).arg(&source));
+    assert_exit(&compiled, 0);
+    let script = dir.join("greet.py");
+    std::fs::write(
+        &script,
+        "import ctypes, os, greet_pkg\n\
+         path = os.path.join(os.path.dirname(greet_pkg.__file__), 'libgreet.so')\n\
+         print(ctypes.CDLL(path).greet_number(), ctypes.CDLL(path).greet_number())\n",
+    )
+    .unwrap();
+    let built = build_into(&script, Mode::Onefile, None, py, &dir.join("dist"), &[]).unwrap();
+    let work = RootWork::new("served-ctypes");
+    let exe = work.install(&built);
+    let out = run(&mut root_command_as(RootKind::Sealed, Some(NONROOT), &exe, &[], &[("HOME", "/tmp")]));
+    assert_exit(&out, 0);
+    assert_eq!(out.stdout, "42 42\n", "{out}");
+}

@@ -721,3 +721,50 @@ pub unsafe extern "C" fn renameat(from_dir: c_int, from: *const c_char, to_dir: 
         None => call_next!(Next::new(c"renameat"), fn(c_int, *const c_char, c_int, *const c_char) -> c_int, (from_dir, from, to_dir, to), -1),
     }
 }
+
+// ---- libraries: ctypes.CDLL of a served path ----
+
+/// `dlopen` of a served file loads it from a memory file; any other
+/// call goes on to libc's `dlopen` from here by a jump, not a call, so
+/// that libc still sees the original caller (whose RUNPATH it searches
+/// for a bare library name).
+#[unsafe(naked)]
+#[no_mangle]
+pub unsafe extern "C" fn dlopen(path: *const c_char, flags: c_int) -> *mut c_void {
+    std::arch::naked_asm!(
+        "push rdi",
+        "push rsi",
+        "sub rsp, 8",
+        "call {decide}",
+        "add rsp, 8",
+        "pop rsi",
+        "pop rdi",
+        "test rdx, rdx",
+        "jz 2f",
+        "jmp rdx",
+        "2:",
+        "ret",
+        decide = sym dlopen_decide,
+    )
+}
+
+/// What `dlopen` does: (the handle, 0) for a served file, or (0, the
+/// address of libc's `dlopen`) for anything else.
+#[repr(C)]
+struct DlopenDecision {
+    handle: *mut c_void,
+    next: usize,
+}
+
+unsafe extern "C" fn dlopen_decide(path: *const c_char, flags: c_int) -> DlopenDecision {
+    static NEXT: Next = Next::new(c"dlopen");
+    match served(path) {
+        Some((tree, Lookup::File(name))) => DlopenDecision { handle: super::library::open(tree, &name, flags), next: 0 },
+        // Anything else below the bundle fails in libc as it would (with
+        // its message for dlerror).
+        _ => match NEXT.address() {
+            Some(next) => DlopenDecision { handle: std::ptr::null_mut(), next },
+            None => DlopenDecision { handle: std::ptr::null_mut(), next: 0 },
+        },
+    }
+}

@@ -3,13 +3,14 @@
 //! for a bundle `/app/server`), made of the archive's entries, with nothing
 //! written anywhere. The stub exports libc's file functions (`exports`);
 //! libpython and extension modules bind to those, which serve paths below
-//! the bundle from the archive (`tree`, `file`, `dir_stream`) and pass
+//! the bundle from the archive (`tree`, `file`, `dir_stream`, `library`) and pass
 //! every other path to libc unchanged (`libc_next`).
 
 mod dir_stream;
 mod exports;
 mod file;
 mod libc_next;
+mod library;
 mod tree;
 
 pub use tree::install;
