@@ -4,7 +4,8 @@
 //! the same interpreter does for the plain script, where that can differ:
 //! start-up, the stdlib app, multiprocessing with every start method, the
 //! default method with `Pool()`, nested processes, threads, signals, a `-m`
-//! entry, the import system, and venv apps with requests, click and rich.
+//! entry, the import system, package files served by path, and venv apps
+//! with requests, click and rich.
 mod support;
 
 use support::sid::{run_in_distroless_sid, run_in_distroless_sid_with, SidWork, SID_VERSIONS};
@@ -141,6 +142,26 @@ fn importer_behaves_as_python() {
         let out = run_in_distroless_sid(&exe, &[]);
         assert_exit(&out, 0);
         assert_eq!(out.stdout, expected.stdout, "{out}");
+    });
+}
+
+/// Package files served by path (see tests/served_files.rs): the bundle,
+/// read-only, prints what python prints, then refuses writes with EROFS
+/// and serves `--add-data` files below `sys._MEIPASS`.
+#[test]
+fn package_files_are_served_by_path() {
+    for_each_sid_python("served", |v| {
+        let work = SidWork::new("served");
+        work.add_app("served_app");
+        let expected = work.in_build_root(&format!("cd served_app && python{v} {}/served_app/main.py", work.inside()));
+        assert_exit(&expected, 0);
+        let exe = work.build(v, "served_app/main.py", "served", &["--onefile", "--add-data", "served_app/extra:extra"]);
+        let out = run_in_distroless_sid(&exe, &[]);
+        assert_exit(&out, 0);
+        let frozen_only = out.stdout.strip_prefix(expected.stdout.as_str()).unwrap_or_else(|| panic!("the served tree differs\n{out}"));
+        for line in ["write EROFS", "mkdir EROFS", "write to descriptor EBADF", "mtime True", "add-data added with --add-data True"] {
+            assert!(frozen_only.lines().any(|l| l == line), "no {line:?}\n{out}");
+        }
     });
 }
 

@@ -183,3 +183,58 @@ fn inode(name: &str, is_dir: bool) -> u64 {
     let bytes: [u8; 8] = hash.as_bytes()[..8].try_into().unwrap_or_default();
     (u64::from_le_bytes(bytes) << 1 | u64::from(is_dir)).max(2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pybundle_bootloader::manifest::{Layout, Manifest, PythonInfo, FORMAT};
+
+    fn index() -> ModuleIndex {
+        let names = ["__main__.pyc", ".pybundle/manifest.json", "pkg/__init__.pyc", "pkg/data/table.json", "pkg/data/sub/leaf.txt"];
+        let manifest = Manifest {
+            format: FORMAT,
+            python: PythonInfo { version: (3, 11, 2), libpython: ".pybundle/lib/libpython3.11.so.1.0".into() },
+            entry: "__main__.pyc".into(),
+            entry_source: None,
+            layout: Layout::Onefile,
+            glibc_floor: None,
+            natives: vec![],
+            files: vec![],
+            hashes: names.iter().map(|n| (n.to_string(), String::new())).collect(),
+            options: Default::default(),
+        };
+        ModuleIndex::new(&manifest)
+    }
+
+    fn lookup(path: &str) -> Lookup {
+        lookup_below(b"/app/server", &index(), path.as_bytes())
+    }
+
+    #[test]
+    fn paths_outside_the_bundle_are_libcs() {
+        for path in ["/app/server", "/app/serverx/pkg", "/app", "relative/pkg", "/app/other/pkg/data", ""] {
+            assert_eq!(lookup(path), Lookup::Outside, "{path}");
+        }
+    }
+
+    #[test]
+    fn files_and_directories_below_the_bundle() {
+        assert_eq!(lookup("/app/server/pkg/data/table.json"), Lookup::File("pkg/data/table.json".into()));
+        assert_eq!(lookup("/app/server//pkg/./data/sub/../table.json"), Lookup::File("pkg/data/table.json".into()));
+        assert_eq!(lookup("/app/server/pkg/data"), Lookup::Dir("pkg/data".into()));
+        assert_eq!(lookup("/app/server/pkg/data/"), Lookup::Dir("pkg/data".into()));
+        assert_eq!(lookup("/app/server/"), Lookup::Dir(String::new()));
+    }
+
+    #[test]
+    fn errors_are_the_kernels() {
+        assert_eq!(lookup("/app/server/pkg/data/table.json/"), Lookup::NotDir);
+        assert_eq!(lookup("/app/server/pkg/data/table.json/x"), Lookup::NotDir);
+        assert_eq!(lookup("/app/server/.."), Lookup::NotDir);
+        assert_eq!(lookup("/app/server/pkg/data/new.txt"), Lookup::Missing { in_dir: true });
+        assert_eq!(lookup("/app/server/pkg/nope/new.txt"), Lookup::Missing { in_dir: false });
+        // The stub's own entries are not part of the tree.
+        assert_eq!(lookup("/app/server/.pybundle/manifest.json"), Lookup::Missing { in_dir: false });
+        assert_eq!(lookup("/app/server/pkg/\u{e9}t\u{e9}"), Lookup::Missing { in_dir: true });
+    }
+}
