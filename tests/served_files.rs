@@ -131,3 +131,56 @@ fn a_package_library_loads_by_path_with_ctypes() {
     assert_exit(&out, 0);
     assert_eq!(out.stdout, "42 42\n", "{out}");
 }
+
+/// A program a package carries, run by `subprocess` with a package file as
+/// its argument: another process cannot see the served tree, so both are
+/// made real files in the cache directory, only then. Where nothing is
+/// writable, the error says so and names PYBUNDLE_CACHE_DIR.
+#[test]
+fn a_package_program_runs_on_a_package_file() {
+    require_root();
+    let py = first_python();
+    let dir = process_scratch().join("served-program");
+    let _ = std::fs::remove_dir_all(&dir);
+    let package = dir.join("tool_pkg");
+    std::fs::create_dir_all(package.join("bin")).unwrap();
+    std::fs::write(package.join("__init__.py"), "").unwrap();
+    std::fs::write(package.join("words.txt"), "served words\n").unwrap();
+    let source = dir.join("show.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\nint main(int argc, char **argv) { char line[100]; FILE *f = fopen(argv[1], \"r\");\n\
+         if (!f || !fgets(line, sizeof line, f)) return 3; printf(\"shown: %s\", line); return 0; }\n",
+    )
+    .unwrap();
+    let compiled = run(std::process::Command::new("cc").arg("-o").arg(package.join("bin/show")).arg(&source));
+    assert_exit(&compiled, 0);
+    let script = dir.join("runner.py");
+    std::fs::write(
+        &script,
+        "import os, subprocess, tool_pkg\n\
+         here = os.path.dirname(tool_pkg.__file__)\n\
+         try:\n\
+         \x20   done = subprocess.run([os.path.join(here, 'bin', 'show'), os.path.join(here, 'words.txt')], capture_output=True, text=True)\n\
+         \x20   print(done.returncode, done.stdout.strip())\n\
+         except OSError as e:\n\
+         \x20   print('refused:', e)\n",
+    )
+    .unwrap();
+    let built = build_into(&script, Mode::Onefile, None, py, &dir.join("dist"), &[]).unwrap();
+    let work = RootWork::new("served-program");
+    let exe = work.install(&built);
+    std::fs::create_dir(work.host.join("home")).unwrap();
+    std::os::unix::fs::chown(work.host.join("home"), Some(65532), Some(65532)).unwrap();
+    let home = format!("{}/home", work.inside);
+    let out = run(&mut root_command_as(RootKind::Writable, Some(NONROOT), &exe, &[], &[("HOME", home.as_str())]));
+    assert_exit(&out, 0);
+    assert_eq!(out.stdout, "0 shown: served words\n", "{out}");
+    let mut copied = Vec::new();
+    walk(&work.host.join("home/.cache/pybundle"), &mut |p, _| copied.push(p.file_name().unwrap().to_string_lossy().into_owned()));
+    assert!(copied.contains(&"show".to_string()) && copied.contains(&"words.txt".to_string()), "{copied:?}");
+
+    let out = run(&mut root_command_as(RootKind::Sealed, Some(NONROOT), &exe, &[], &[("HOME", "/home/nonroot")]));
+    assert_exit(&out, 0);
+    assert!(out.stdout.starts_with("refused: ") && out.stdout.contains("PYBUNDLE_CACHE_DIR") && out.stdout.contains("tool_pkg/bin/show"), "{out}");
+}

@@ -48,12 +48,14 @@ const fn method(name: &'static CStr, function: unsafe extern "C" fn(*mut PyObjec
 }
 
 /// The functions boot.py gets, by the names it uses.
-static FUNCTIONS: [MethodDef; 5] = [
+static FUNCTIONS: [MethodDef; 7] = [
     method(c"_find", find),
     method(c"_code", code),
     method(c"_read", read),
     method(c"_kind", kind),
     method(c"_children", children),
+    method(c"_real_file", real_file),
+    method(c"_real_program", real_program),
 ];
 
 /// Where the application runs from, for boot.py.
@@ -219,6 +221,37 @@ unsafe extern "C" fn children(_module: *mut PyObject, path: *mut PyObject) -> *m
     let list = (api.PyList_New)(0);
     for child in context.index.children(path) {
         append(api, list, utf8(api, child.as_bytes()));
+    }
+    list
+}
+
+/// `_real_file(archive_path)`: `[True, path]`, the served file or
+/// directory as real files on disk for another program, or `[False,
+/// why]`.
+unsafe extern "C" fn real_file(_module: *mut PyObject, path: *mut PyObject) -> *mut PyObject {
+    real_copy(path, false)
+}
+
+/// `_real_program(archive_path)`: as `_real_file`, in a place that allows
+/// running it.
+unsafe extern "C" fn real_program(_module: *mut PyObject, path: *mut PyObject) -> *mut PyObject {
+    real_copy(path, true)
+}
+
+unsafe fn real_copy(path: *mut PyObject, program: bool) -> *mut PyObject {
+    let context = context();
+    let api = context.api;
+    let Some(path) = text(api, path) else { return std::ptr::null_mut() };
+    let list = (api.PyList_New)(0);
+    match super::cache_dir::served_copy(context.bundle, context.index, path, program) {
+        Ok(real) => {
+            append(api, list, (api.PyBool_FromLong)(1));
+            append(api, list, os_str(api, real.as_os_str()));
+        }
+        Err(failure) => {
+            append(api, list, (api.PyBool_FromLong)(0));
+            append(api, list, utf8(api, failure.to_string().as_bytes()));
+        }
     }
     list
 }

@@ -126,6 +126,16 @@ impl ModuleIndex {
         children
     }
 
+    /// The files at or below `path`: itself if it is a file, every file
+    /// below it if it is a directory.
+    pub fn files_under(&self, path: &str) -> Vec<String> {
+        if self.names.contains(path) {
+            return vec![path.to_string()];
+        }
+        let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+        self.names.range(prefix.clone()..).take_while(|n| n.starts_with(&prefix)).cloned().collect()
+    }
+
     /// Whether some archive name lies below `path`.
     fn is_directory(&self, path: &str) -> bool {
         let prefix = format!("{path}/");
