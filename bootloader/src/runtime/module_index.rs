@@ -144,12 +144,13 @@ impl ModuleIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use pybundle_bootloader::manifest::{Layout, Native, PythonInfo, FORMAT};
     use std::collections::BTreeMap;
 
-    fn index(names: &[&str]) -> ModuleIndex {
+    /// An index of archive entries `names` (and one extension module).
+    pub(crate) fn index(names: &[&str]) -> ModuleIndex {
         let manifest = Manifest {
             format: FORMAT,
             python: PythonInfo { version: (3, 11, 2), libpython: ".pybundle/lib/libpython3.11.so.1.0".into() },

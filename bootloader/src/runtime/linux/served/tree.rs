@@ -187,23 +187,10 @@ fn inode(name: &str, is_dir: bool) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pybundle_bootloader::manifest::{Layout, Manifest, PythonInfo, FORMAT};
 
     fn index() -> ModuleIndex {
         let names = ["__main__.pyc", ".pybundle/manifest.json", "pkg/__init__.pyc", "pkg/data/table.json", "pkg/data/sub/leaf.txt"];
-        let manifest = Manifest {
-            format: FORMAT,
-            python: PythonInfo { version: (3, 11, 2), libpython: ".pybundle/lib/libpython3.11.so.1.0".into() },
-            entry: "__main__.pyc".into(),
-            entry_source: None,
-            layout: Layout::Onefile,
-            glibc_floor: None,
-            natives: vec![],
-            files: vec![],
-            hashes: names.iter().map(|n| (n.to_string(), String::new())).collect(),
-            options: Default::default(),
-        };
-        ModuleIndex::new(&manifest)
+        crate::runtime::module_index::tests::index(&names)
     }
 
     fn lookup(path: &str) -> Lookup {
