@@ -7,8 +7,9 @@
 //! `target/test-cache/debian-SUITE-VERSIONS/`.
 //!
 //! A bundle needs the newest glibc of the stub (linked on this host) and of
-//! the suite's libraries, so each suite also names a root whose glibc is
-//! older than that, where a bundle must refuse to start in one line.
+//! the suite's libraries; where the libraries' is the newer, the suite also
+//! names a root whose glibc is older, where a bundle must refuse to start
+//! in one line.
 use super::root;
 use super::test_env;
 use super::{manifest_dir, run, test_cache_dir, Out};
@@ -35,11 +36,13 @@ pub struct Suite {
     /// and its bundles run in the Debian 12 distroless-like root.
     by_script: bool,
     made: OnceLock<Result<Roots, String>>,
+    /// Where the packer under test is in the build root (`install_packer`).
+    packer: OnceLock<String>,
 }
 
-pub static BULLSEYE: Suite = Suite { name: "bullseye", versions: &["3.9"], by_script: false, made: OnceLock::new() };
-pub static TRIXIE: Suite = Suite { name: "trixie", versions: &["3.13"], by_script: true, made: OnceLock::new() };
-pub static SID: Suite = Suite { name: "sid", versions: &["3.14", "3.15"], by_script: true, made: OnceLock::new() };
+pub static BULLSEYE: Suite = Suite { name: "bullseye", versions: &["3.9"], by_script: false, made: OnceLock::new(), packer: OnceLock::new() };
+pub static TRIXIE: Suite = Suite { name: "trixie", versions: &["3.13"], by_script: true, made: OnceLock::new(), packer: OnceLock::new() };
+pub static SID: Suite = Suite { name: "sid", versions: &["3.14", "3.15"], by_script: true, made: OnceLock::new(), packer: OnceLock::new() };
 
 /// Every suite the tests take CPythons from.
 pub static SUITES: [&Suite; 3] = [&BULLSEYE, &TRIXIE, &SID];
@@ -49,8 +52,13 @@ pub struct Roots {
     pub build: PathBuf,
     /// Where they run: distroless-like, with a glibc new enough for them.
     pub run: PathBuf,
-    /// A root whose glibc is older than the one the bundles need.
-    pub old_glibc: PathBuf,
+    /// A root whose glibc is older than the bundles need, but not older
+    /// than the stub's own (2.35, as linked on this host; below that the
+    /// dynamic loader refuses the stub before it can say anything): Debian
+    /// 12's (2.36) for trixie's and sid's bundles, whose libraries need a
+    /// newer one. Bullseye's bundles need only what the stub needs, so
+    /// there is none for them.
+    pub old_glibc: Option<PathBuf>,
 }
 
 impl Suite {
@@ -92,9 +100,7 @@ impl Suite {
         }
         fs::create_dir_all(build.join("etc/ssl")).map_err(|e| e.to_string())?;
         fs::copy(HOST_CA, build.join("etc/ssl/host-ca.crt")).map_err(|e| format!("cannot copy {HOST_CA}: {e}"))?;
-        // Debian 12's glibc (2.36) is older than what trixie's and sid's
-        // libraries need; bullseye's own (2.31) older than the stub's.
-        let old_glibc = if self.by_script { root::root().to_path_buf() } else { build.clone() };
+        let old_glibc = self.by_script.then(|| root::root().to_path_buf());
         Ok(Roots { build, run, old_glibc })
     }
 
@@ -219,7 +225,7 @@ impl SuiteWork {
 
     fn roots(&self) -> Vec<&'static Path> {
         let made = self.suite.made();
-        let mut roots = vec![made.build.as_path(), made.run.as_path(), made.old_glibc.as_path()];
+        let mut roots: Vec<&Path> = [&made.build, &made.run].into_iter().chain(&made.old_glibc).map(PathBuf::as_path).collect();
         roots.sort();
         roots.dedup();
         roots
@@ -294,9 +300,10 @@ impl SuiteWork {
         run_read_only(&self.suite.made().run, exe, args, env)
     }
 
-    /// Runs `exe` in the root whose glibc is too old for it.
-    pub fn run_on_old_glibc(&self, exe: &str, args: &[&str]) -> Out {
-        run_read_only(&self.suite.made().old_glibc, exe, args, &[])
+    /// Runs `exe` in the root whose glibc is too old for it, where the
+    /// suite has one.
+    pub fn run_on_old_glibc(&self, exe: &str, args: &[&str]) -> Option<Out> {
+        Some(run_read_only(self.suite.made().old_glibc.as_ref()?, exe, args, &[]))
     }
 }
 
@@ -320,10 +327,7 @@ impl Drop for SuiteWork {
 /// inherited. (The static musl packer of the release wheel would need a
 /// second build of the packer, minutes of CI, for the same code.)
 fn install_packer(suite: &'static Suite) -> &'static str {
-    static BY_SCRIPT: OnceLock<String> = OnceLock::new();
-    static BY_APT: OnceLock<String> = OnceLock::new();
-    let once = if suite.by_script { &BY_SCRIPT } else { &BY_APT };
-    once.get_or_init(|| {
+    suite.packer.get_or_init(|| {
         let inside = format!("/opt/pybundle-test-{}", std::process::id());
         let dir = suite.made().build.join(inside.trim_start_matches('/'));
         fs::create_dir_all(&dir).unwrap();
@@ -352,7 +356,7 @@ fn install_with_host_loader(dir: &Path, inside: &str) {
     }
     let loader = loader.file_name().unwrap().to_string_lossy();
     let script = dir.join("pybundle");
-    fs::write(&script, format!("#!/bin/sh\nexec {inside}/host/{loader} --library-path {inside}/host {inside}/host/pybundle \"$@\"\n")).unwrap();
+    fs::write(&script, format!("#!/bin/bash\nexec {inside}/host/{loader} --library-path {inside}/host {inside}/host/pybundle \"$@\"\n")).unwrap();
     fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
