@@ -31,9 +31,11 @@ pub struct Suite {
     pub name: &'static str,
     pub versions: &'static [&'static str],
     /// Whether `../shared/tools/make-sid-root.sh` can make this suite's
-    /// roots. It names packages of trixie and later (libssl3t64), so
-    /// bullseye's build root is made with apt instead (see `apt_root`),
-    /// and its bundles run in the Debian 12 distroless-like root.
+    /// roots: it names packages of trixie and later (libssl3t64). Those
+    /// suites' libraries need a newer glibc than Debian 12's, so their
+    /// bundles run in the suite's own distroless-like root and are refused
+    /// in Debian 12's. Bullseye's build root is made with apt instead (see
+    /// `apt_root`), and its bundles run in the Debian 12 root.
     by_script: bool,
     made: OnceLock<Result<Roots, String>>,
     /// Where the packer under test is in the build root (`install_packer`).
