@@ -10,6 +10,10 @@
 # container), its later starts, and the venv's python running the app.
 #
 #   bash bench/popular.sh
+#   ONLY="django pandas" bash bench/popular.sh      # some of the apps
+#   BASELINE=path/to/older/pybundle bash bench/popular.sh
+#       # also builds each app with another packer (an earlier version)
+#       # and reports its first and later starts
 #
 # Uses the tests' venv (target/test-cache/venv-popular-<version>) if it is
 # there, else makes one under target/bench/. Measures only, asserts nothing.
@@ -51,13 +55,16 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # The median of hyperfine's runs of a command, in ms.
 median_ms() {
-    hyperfine -N -s none --export-json "$work/h.json" "$@" >/dev/null 2>&1
+    hyperfine -N --style none --export-json "$work/h.json" "$@" >/dev/null 2>&1
     "$BASE" -c 'import json,sys; print("%.0f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/h.json"
 }
 
-printf '%-10s %-6s %9s %9s %9s %9s %9s %9s\n' app result "size MB" "cold s" "warm s" "first ms" "later ms" "python ms"
+printf '%-10s %-6s %9s %9s %9s %9s %9s %9s' app result "size MB" "cold s" "warm s" "first ms" "later ms" "python ms"
+[ -n "${BASELINE:-}" ] && printf ' %14s %14s' "baseline first" "baseline later"
+printf '\n'
 for entry in "${apps[@]}"; do
     IFS='|' read -r name options <<<"$entry"
+    case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
     script=$APPS/${name}_app.py
     expected=$(cd "$APPS" && env -i PATH=/usr/bin:/bin HOME="$HOME" "$PY" -E -s -B "$script" 2>/dev/null || true)
     export PYBUNDLE_BUILD_CACHE=$work/cache-$name
@@ -75,5 +82,14 @@ for entry in "${apps[@]}"; do
     first=$(cd "$work" && median_ms --runs 5 --prepare "rm -rf $HOME/.cache" "$exe")
     later=$(cd "$work" && median_ms --warmup 2 --runs 10 "$exe")
     plain=$(cd "$APPS" && median_ms --warmup 2 --runs 10 "$PY -E -s -B $script")
-    printf '%-10s %-6s %9s %9s %9s %9s %9s %9s\n' "$name" "$result" "$size" "$cold" "$warm" "$first" "$later" "$plain"
+    printf '%-10s %-6s %9s %9s %9s %9s %9s %9s' "$name" "$result" "$size" "$cold" "$warm" "$first" "$later" "$plain"
+    if [ -n "${BASELINE:-}" ]; then
+        # shellcheck disable=SC2086
+        PYBUNDLE_BUILD_CACHE=$work/cache-baseline-$name "$BASELINE" "$script" --onefile -q --python "$PY" --distpath "$work/baseline" $options
+        old=$work/baseline/${name}_app
+        old_first=$(cd "$work" && median_ms --runs 5 --prepare "rm -rf $HOME/.cache" "$old")
+        old_later=$(cd "$work" && median_ms --warmup 2 --runs 10 "$old")
+        printf ' %14s %14s' "$old_first" "$old_later"
+    fi
+    printf '\n'
 done

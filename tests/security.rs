@@ -362,7 +362,8 @@ fn noexec_cache_is_named() {
     let tmp = tempdir();
     let mount = tmp.path().join("noexec");
     fs::create_dir(&mount).unwrap();
-    let script = "mount -t tmpfs -o noexec tmpfs \"$1\" && shift && exec \"$@\"";
+    // /dev/shm, the last place the cache may be, is noexec here too.
+    let script = "mount -t tmpfs -o noexec tmpfs \"$1\" && mount -t tmpfs -o noexec tmpfs /dev/shm && shift && exec \"$@\"";
     let mut cmd = Command::new(host_tool("unshare").unwrap());
     cmd.args(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh"])
         .arg(&mount)
