@@ -53,9 +53,9 @@ apps=(
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-# The median of hyperfine's runs of a command, in ms.
+# The median of hyperfine's runs of a command, in ms ("fail" if it fails).
 median_ms() {
-    hyperfine -N --style none --export-json "$work/h.json" "$@" >/dev/null 2>&1
+    hyperfine -N --style none --export-json "$work/h.json" "$@" >/dev/null 2>&1 || { echo fail; return; }
     "$BASE" -c 'import json,sys; print("%.0f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/h.json"
 }
 
