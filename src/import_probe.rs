@@ -127,7 +127,8 @@ fn own_data_file(site: &Path, file: &Path) -> Option<String> {
     (!code && !top.ends_with(".dist-info") && !top.ends_with(".libs") && !relative.contains("/__pycache__/")).then(|| top.to_string())
 }
 
-/// Top-level packages and modules of the reached distributions, each with
+/// Top-level packages and modules of the reached distributions installed
+/// in the interpreter's own search path, each with
 /// a cache key naming its distribution version, the interpreter and what
 /// else is installed beside it (an optional import may find it).
 fn third_party_packages(analysis: &Analysis, python: &Interpreter) -> Vec<(String, String)> {
@@ -139,6 +140,11 @@ fn third_party_packages(analysis: &Analysis, python: &Interpreter) -> Vec<(Strin
             continue;
         }
         let Some(dist) = analysis.distributions.iter().find(|d| &d.name == dist_name) else { continue };
+        // A distribution on --paths (an egg-info in a source checkout) is
+        // the app's own code, which is never imported at build time.
+        if !dist.dist_info.parent().is_some_and(|site| python.sys_path.iter().any(|p| p == site)) {
+            continue;
+        }
         let mut hasher = blake3::Hasher::new();
         let interpreter = python.command.to_string_lossy();
         for part in [RECORD_SOURCE, &interpreter, &python.magic, &module.name, &dist.name, &dist.version, &dist.dist_info.to_string_lossy()] {

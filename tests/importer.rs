@@ -54,3 +54,30 @@ fn a_damaged_module_is_refused_before_it_runs() {
     assert!(lines[0].starts_with("pybundle: ") && lines[0].contains("damaged") && lines[0].contains("regular/mod.pyc"), "{out}");
     assert_eq!(out.stdout, "", "{out}");
 }
+
+/// `importlib.metadata` sees a distribution that an `*.egg-info`
+/// directory describes, found through `--paths` (a source checkout), as
+/// python does with the same directory on its path.
+#[test]
+fn an_egg_info_distribution_on_paths_is_seen() {
+    require_root();
+    let script = app_path("egg_app/main.py");
+    let src = app_path("egg_app/src");
+    for_each_cpython("egg-info", |py| {
+        let mut plain = std::process::Command::new(&py.path);
+        plain.arg("-B").arg(&script);
+        let expected = run(minimal_env(&mut plain).env("PYTHONPATH", &src));
+        assert_exit(&expected, 0);
+        assert!(expected.stdout.starts_with("egg 1.2.3 an egg\n"), "{expected}");
+        for mode in [Mode::Onefile, Mode::Onedir] {
+            let built = shared_build_of(&script, Some("egg_app"), mode, py, &["--paths", src.to_str().unwrap()]);
+            assert!(!built.log.stderr.contains("import probe: importing"), "the app's own package was import-probed\n{}", built.log);
+            let work = RootWork::new("egg-info");
+            let exe = work.install(built);
+            let out = run_in_root(RootKind::ReadOnly, &exe, &[], ROOT_ENV);
+            assert_exit(&out, 0);
+            assert_eq!(out.stdout, expected.stdout, "{} {mode:?}\n{out}", py.label);
+        }
+        String::new()
+    });
+}

@@ -1,6 +1,10 @@
 //! Installed distributions: which one installed a module, found through
 //! the `*.dist-info/RECORD` files of the module's search path entry (read
 //! once per entry), and each reached distribution's files and modules.
+//! An `*.egg-info` directory (setuptools' older format, as a source
+//! checkout on `--paths` has it) counts too: its files are its own,
+//! those `installed-files.txt` lists, else the packages and modules
+//! `top_level.txt` names.
 
 use super::resolve::Listings;
 use super::rules::is_test_dir;
@@ -9,8 +13,8 @@ use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// One `*.dist-info` directory and the paths its RECORD lists (relative to
-/// its site directory, `/`-separated, inside it).
+/// One `*.dist-info` (or `*.egg-info`) directory and the paths it lists
+/// (relative to its site directory, `/`-separated, inside it).
 struct Installed {
     site: PathBuf,
     dist_info: PathBuf,
@@ -49,12 +53,17 @@ impl Sites {
     fn index(&mut self, listings: &mut Listings, site: &Path) -> HashMap<String, usize> {
         let mut owners = HashMap::new();
         let Some(listing) = listings.get(site) else { return owners };
-        let mut dist_infos: Vec<&String> = listing.dirs.iter().filter(|d| d.ends_with(".dist-info")).collect();
+        let mut dist_infos: Vec<&String> =
+            listing.dirs.iter().filter(|d| d.ends_with(".dist-info") || d.ends_with(".egg-info")).collect();
         dist_infos.sort();
         for name in dist_infos {
             let dist_info = site.join(name);
-            let Ok(text) = std::fs::read_to_string(dist_info.join("RECORD")) else { continue };
-            let record: Vec<String> = text.lines().filter_map(record_path).collect();
+            let record = if name.ends_with(".egg-info") {
+                egg_info_files(site, name)
+            } else {
+                let Ok(text) = std::fs::read_to_string(dist_info.join("RECORD")) else { continue };
+                text.lines().filter_map(record_path).collect()
+            };
             let id = self.installed.len();
             for path in &record {
                 owners.insert(path.clone(), id);
@@ -155,10 +164,55 @@ impl Sites {
     }
 }
 
+/// The files of the egg-info directory `name` in `site`, as RECORD paths:
+/// its own, and those `installed-files.txt` lists (relative to it), else
+/// every file of the packages and modules `top_level.txt` names.
+fn egg_info_files(site: &Path, name: &str) -> Vec<String> {
+    let egg_info = site.join(name);
+    let mut files: Vec<String> = Vec::new();
+    files_below(site, &egg_info, &mut files);
+    if let Ok(text) = std::fs::read_to_string(egg_info.join("installed-files.txt")) {
+        files.extend(text.lines().filter_map(|line| record_path(&format!("{name}/{line}"))));
+    } else if let Ok(text) = std::fs::read_to_string(egg_info.join("top_level.txt")) {
+        for top in text.lines().map(str::trim).filter(|t| !t.is_empty()) {
+            files_below(site, &site.join(top), &mut files);
+            if site.join(format!("{top}.py")).is_file() {
+                files.push(format!("{top}.py"));
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// Every regular file below `dir` (none if it is not a directory), as a
+/// `/`-separated path relative to `site`.
+fn files_below(site: &Path, dir: &Path, files: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => files_below(site, &path, files),
+            Ok(kind) if kind.is_file() => {
+                if let Some(relative) = path.strip_prefix(site).ok().and_then(Path::to_str) {
+                    files.push(relative.replace(std::path::MAIN_SEPARATOR, "/"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A distribution's core metadata: `METADATA`, or an egg-info's `PKG-INFO`.
+fn core_metadata(dist_info: &Path) -> Option<String> {
+    std::fs::read_to_string(dist_info.join("METADATA")).or_else(|_| std::fs::read_to_string(dist_info.join("PKG-INFO"))).ok()
+}
+
 /// Normalized names (PEP 503) of a distribution's unconditional
 /// requirements, from its METADATA.
 fn requirement_names(dist_info: &Path) -> HashSet<String> {
-    let Ok(text) = std::fs::read_to_string(dist_info.join("METADATA")) else { return HashSet::new() };
+    let Some(text) = core_metadata(dist_info) else { return HashSet::new() };
     text.lines()
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.strip_prefix("Requires-Dist:"))
@@ -247,12 +301,13 @@ fn record_path(line: &str) -> Option<String> {
 /// `Name` and `Version` from a dist-info's METADATA; from its directory name
 /// (`name-version.dist-info`) when that cannot be read.
 fn metadata(dist_info: &Path) -> (String, String) {
-    let stem = dist_info.file_name().and_then(|n| n.to_str()).unwrap_or_default().trim_end_matches(".dist-info");
+    let file_name = dist_info.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let stem = file_name.trim_end_matches(".dist-info").trim_end_matches(".egg-info");
     let (mut name, mut version) = match stem.split_once('-') {
         Some((n, v)) => (n.to_string(), v.to_string()),
         None => (stem.to_string(), String::new()),
     };
-    if let Ok(text) = std::fs::read_to_string(dist_info.join("METADATA")) {
+    if let Some(text) = core_metadata(dist_info) {
         for line in text.lines().take_while(|l| !l.is_empty()) {
             if let Some(value) = line.strip_prefix("Name:") {
                 name = value.trim().to_string();
