@@ -4,13 +4,15 @@
 //! the Authenticode certificate table of a signed Windows executable), every
 //! entry's headers and data must lie inside the archive without overlapping,
 //! and every entry must be named by the manifest with a hash. Entries are
-//! returned only after their hash matches, and never read past the size
-//! the archive states.
+//! stored or zstd frames ([`zstd_frames`]), returned only after their
+//! content matches its hash, and never decoded past the size the archive
+//! states.
 
 use crate::layout;
 use crate::manifest::{check_archive_name, Manifest};
+use crate::zstd_frames;
 use std::borrow::Cow;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::ops::Range;
 use zip::{CompressionMethod, ZipArchive};
 
@@ -56,41 +58,68 @@ impl<'a> Payload<'a> {
         &self.manifest
     }
 
-    /// The uncompressed size of entry `name`, as the archive states it.
+    /// The content size of entry `name`, as the archive states it.
     pub fn entry_size(&self, name: &str) -> Option<u64> {
         locate(&self.archive, name).map(|e| e.size)
     }
 
-    /// The content of entry `name` (in place if stored, else inflated),
+    /// The content of entry `name` (in place if stored, else decoded),
     /// checked against the manifest's hash.
     pub fn entry(&self, name: &str) -> Result<Cow<'a, [u8]>, String> {
-        let expected = self.manifest.hashes.get(name).ok_or_else(|| format!("entry {name} has no hash in the manifest"))?;
-        let located = locate(&self.archive, name).ok_or_else(|| format!("entry {name} is missing"))?;
+        let (located, expected) = self.find(name)?;
         let data = if located.stored {
             Cow::Borrowed(&self.bytes[located.data])
         } else {
-            let mut archive = self.archive.clone();
-            let file = archive.by_name(name).map_err(|e| format!("entry {name} is unreadable: {e}"))?;
-            // Grows as it inflates: the stated size only bounds the read.
-            let mut data = Vec::new();
-            file.take(located.size.saturating_add(1))
-                .read_to_end(&mut data)
-                .map_err(|e| format!("entry {name} does not inflate: {e}"))?;
-            if data.len() as u64 != located.size {
-                return Err(format!("entry {name} does not inflate to its stated size"));
+            let size = usize::try_from(located.size).map_err(|_| format!("entry {name} is too large for this system"))?;
+            let compressed = &self.bytes[located.data];
+            // The frames must agree with the archive before anything is allocated.
+            if zstd_frames::content_size(compressed).map_err(|e| format!("entry {name}: {e}"))? != located.size {
+                return Err(format!("entry {name} does not decode to its stated size"));
             }
+            let mut data = Vec::new();
+            data.try_reserve_exact(size).map_err(|_| format!("entry {name} is too large to decode in memory"))?;
+            data.resize(size, 0);
+            zstd_frames::decode(compressed, &mut data).map_err(|e| format!("entry {name}: {e}"))?;
             Cow::Owned(data)
         };
-        if blake3::hash(&data).to_hex().as_str() != expected {
-            return Err(format!("entry {name} fails its hash check"));
-        }
+        check_hash(name, &data, expected)?;
         Ok(data)
     }
+
+    /// Writes the content of entry `name` into `out`, which must be as long
+    /// as [`Payload::entry_size`] says, and checks it against the
+    /// manifest's hash: a compressed entry is decoded straight into `out`.
+    pub fn entry_into(&self, name: &str, out: &mut [u8]) -> Result<(), String> {
+        let (located, expected) = self.find(name)?;
+        if out.len() as u64 != located.size {
+            return Err(format!("entry {name} does not fit where it is to go"));
+        }
+        if located.stored {
+            out.copy_from_slice(&self.bytes[located.data]);
+        } else {
+            zstd_frames::decode(&self.bytes[located.data], out).map_err(|e| format!("entry {name}: {e}"))?;
+        }
+        check_hash(name, out, expected)
+    }
+
+    /// Where entry `name` is, and its hash in the manifest.
+    fn find(&self, name: &str) -> Result<(Located, &str), String> {
+        let expected = self.manifest.hashes.get(name).ok_or_else(|| format!("entry {name} has no hash in the manifest"))?;
+        let located = locate(&self.archive, name).ok_or_else(|| format!("entry {name} is missing"))?;
+        Ok((located, expected))
+    }
+}
+
+fn check_hash(name: &str, data: &[u8], expected: &str) -> Result<(), String> {
+    if blake3::hash(data).to_hex().as_str() != expected {
+        return Err(format!("entry {name} fails its hash check"));
+    }
+    Ok(())
 }
 
 fn locate(archive: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Located> {
     let mut archive = archive.clone();
-    let file = archive.by_name(name).ok()?;
+    let file = archive.by_name_raw(name.as_bytes()).ok()?;
     let start = usize::try_from(file.data_start()?).ok()?;
     let end = start.checked_add(usize::try_from(file.compressed_size()).ok()?)?;
     let stored = file.compression() == CompressionMethod::Stored;
@@ -109,7 +138,8 @@ fn check_entries(archive: &mut ZipArchive<Cursor<&[u8]>>, bytes: &[u8], director
         let file = archive.by_index_raw(index).map_err(|e| format!("entry {index} is unreadable: {e}"))?;
         let name = file.name_raw().to_vec();
         let shown = String::from_utf8_lossy(&name).into_owned();
-        if !matches!(file.compression(), CompressionMethod::Stored | CompressionMethod::Deflated) || file.encrypted() {
+        let method = file.compression();
+        if !(method == CompressionMethod::Stored || method == CompressionMethod::ZSTD) || file.encrypted() {
             return Err(format!("entry {shown} uses a storage method a bundle never does"));
         }
         if file.compression() == CompressionMethod::Stored && file.size() != file.compressed_size() {
@@ -241,15 +271,16 @@ fn certificate_offset(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::{Data, Writer};
     use crate::manifest::{self, Layout, Native, NativeKind, PythonInfo, PythonOptions};
-    use std::io::Write;
-    use zip::write::SimpleFileOptions;
+    use crate::zstd_frames;
 
     const LIBPYTHON: &str = ".pybundle/lib/libpython3.11.so.1.0";
 
-    /// A stub followed by an archive of `entries` (plus any `extra` ones
-    /// the manifest does not name) and its manifest.
-    fn bundle(entries: &[(&str, &[u8], CompressionMethod)], extra: &[&str]) -> Vec<u8> {
+    /// A stub followed by an archive of `entries` (name, content, whether
+    /// compressed), plus any `extra` ones the manifest does not name, and
+    /// its manifest.
+    fn bundle(entries: &[(&str, &[u8], bool)], extra: &[&str]) -> Vec<u8> {
         let hashes = entries.iter().map(|(n, d, _)| (n.to_string(), blake3::hash(d).to_hex().to_string())).collect();
         let manifest = Manifest {
             format: manifest::FORMAT,
@@ -263,23 +294,21 @@ mod tests {
             hashes,
             options: PythonOptions::default(),
         };
-        let mut out = Cursor::new(b"\x7fELF stub".to_vec());
-        out.set_position(10);
-        let mut zip = zip::ZipWriter::new(out);
-        let files = entries.iter().map(|&(n, d, m)| (n, d, m)).chain(extra.iter().map(|&n| (n, &b"x"[..], CompressionMethod::Stored)));
-        for (name, data, method) in files.chain([(layout::MANIFEST, &manifest.to_json()[..], CompressionMethod::Stored)]) {
-            zip.start_file(name, SimpleFileOptions::default().compression_method(method)).unwrap();
-            zip.write_all(data).unwrap();
+        let mut zip = Writer::new(b"\x7fELF stub".to_vec());
+        for &(name, content, compressed) in entries {
+            let frames: Vec<u8> = content.chunks(1000).flat_map(|part| zstd_frames::encode_frame(part, 3).unwrap()).collect();
+            zip.add_file(name, content, if compressed { Data::Zstd(&frames) } else { Data::Stored }).unwrap();
         }
-        zip.finish().unwrap().into_inner()
+        for name in extra {
+            zip.add_file(name, b"x", Data::Stored).unwrap();
+        }
+        zip.add_file(layout::MANIFEST, &manifest.to_json(), Data::Stored).unwrap();
+        zip.finish().unwrap()
     }
 
     fn sample(extra: &[&str]) -> Vec<u8> {
         let text: &[u8] = &[b'a'; 3000];
-        bundle(
-            &[(LIBPYTHON, b"\x7fELF lib", CompressionMethod::Stored), ("__main__.pyc", text, CompressionMethod::Deflated)],
-            extra,
-        )
+        bundle(&[(LIBPYTHON, b"\x7fELF lib", false), ("__main__.pyc", text, true)], extra)
     }
 
     #[test]
@@ -287,8 +316,15 @@ mod tests {
         let bytes = sample(&[]);
         let payload = Payload::open(&bytes).unwrap();
         assert_eq!(&*payload.entry(LIBPYTHON).unwrap(), b"\x7fELF lib");
-        assert_eq!(payload.entry("__main__.pyc").unwrap().len(), 3000);
+        assert_eq!(&*payload.entry("__main__.pyc").unwrap(), &[b'a'; 3000][..]);
         assert_eq!(payload.entry_size("__main__.pyc"), Some(3000));
+        let mut out = vec![0; 3000];
+        payload.entry_into("__main__.pyc", &mut out).unwrap();
+        assert!(out.iter().all(|&b| b == b'a'));
+        assert!(payload.entry_into("__main__.pyc", &mut [0; 10]).is_err());
+        // Standard zip readers agree.
+        let mut archive = ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        assert_eq!(archive.by_name_raw(b"__main__.pyc").unwrap().compression(), CompressionMethod::ZSTD);
     }
 
     fn refusal(bytes: &[u8]) -> String {
@@ -303,13 +339,27 @@ mod tests {
         assert!(refusal(&sample(&["evil.pyc"])).contains("evil.pyc is not in the manifest"));
         assert!(refusal(&sample(&["../x"])).contains("relative path"));
 
-        // The central directory says __main__.pyc inflates to 4 GiB.
+        // The central directory says __main__.pyc decodes to 4 GiB.
         let mut claims = sample(&[]);
         let record = claims.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
         let record = claims[..record].windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
         claims[record + 24..record + 28].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
         let payload = Payload::open(&claims).unwrap();
         assert!(payload.entry("__main__.pyc").unwrap_err().contains("stated size"));
+    }
+
+    #[test]
+    fn a_damaged_compressed_entry_is_an_error() {
+        let bytes = sample(&[]);
+        let payload = Payload::open(&bytes).unwrap();
+        let (located, _) = payload.find("__main__.pyc").unwrap();
+        for at in located.data.clone() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x20;
+            let payload = Payload::open(&damaged).unwrap();
+            let error = payload.entry("__main__.pyc").unwrap_err();
+            assert!(error.starts_with("entry __main__.pyc"), "{error}");
+        }
     }
 
     /// A minimal PE32+ header whose security directory points at `cert`.
