@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod cli;
 pub mod collect;
 pub mod compile;
+pub mod compress;
 pub mod contents;
 pub mod discover;
 pub mod elf;

@@ -100,15 +100,15 @@ pub fn build(options: &Options) -> Result<Built> {
     progress.step(format_args!("writing {} entries ({:.1} MB)", plan.entries.len(), mb(plan.total_size())));
     let dest = options.distpath.join(&name);
     let stored = if options.onefile {
-        write::onefile(stub, &plan, &manifest, &dest)?
+        write::onefile(stub, &plan, &manifest, &dest, options.compress)?
     } else {
-        write::onedir(stub, &plan, &manifest, &dest, &name)?
+        write::onedir(stub, &plan, &manifest, &dest, &name, options.compress)?
     };
     let size = if options.onefile { std::fs::metadata(&dest)?.len() } else { dir_size(&dest) };
     if let Some(report_path) = &options.report {
         report::write(report_path, &plan, &stored, &missing_imports(&analysis), &analysis.left_out)?;
     }
-    for line in report::largest_parts(&plan, 5) {
+    for line in report::largest_parts(&plan, &stored, 5) {
         progress.step(format_args!("  {line}"));
     }
     progress.step(format_args!(

@@ -70,17 +70,7 @@ impl<'a> Payload<'a> {
         let data = if located.stored {
             Cow::Borrowed(&self.bytes[located.data])
         } else {
-            let size = usize::try_from(located.size).map_err(|_| format!("entry {name} is too large for this system"))?;
-            let compressed = &self.bytes[located.data];
-            // The frames must agree with the archive before anything is allocated.
-            if zstd_frames::content_size(compressed).map_err(|e| format!("entry {name}: {e}"))? != located.size {
-                return Err(format!("entry {name} does not decode to its stated size"));
-            }
-            let mut data = Vec::new();
-            data.try_reserve_exact(size).map_err(|_| format!("entry {name} is too large to decode in memory"))?;
-            data.resize(size, 0);
-            zstd_frames::decode(compressed, &mut data).map_err(|e| format!("entry {name}: {e}"))?;
-            Cow::Owned(data)
+            Cow::Owned(zstd_frames::decode_to_vec(&self.bytes[located.data], located.size).map_err(|e| format!("entry {name}: {e}"))?)
         };
         check_hash(name, &data, expected)?;
         Ok(data)

@@ -61,9 +61,25 @@ pub fn encode_frame(content: &[u8], level: i32) -> Result<Vec<u8>, String> {
     Ok(frame)
 }
 
-/// The total content size `input`'s frames state, without decoding them.
-pub fn content_size(input: &[u8]) -> Result<u64, String> {
-    Ok(frames(input)?.iter().map(|(_, size)| *size as u64).sum())
+/// The zstd library's version, which with the level decides what
+/// [`encode_frame`] makes of given content.
+pub fn encoder_version() -> u32 {
+    zstd_safe::version_number()
+}
+
+/// Decodes `input`, whose content the archive says is `size` bytes long,
+/// into a new buffer; nothing is allocated unless the frames agree.
+pub fn decode_to_vec(input: &[u8], size: u64) -> Result<Vec<u8>, String> {
+    let stated: u64 = frames(input)?.iter().map(|(_, size)| *size as u64).sum();
+    if stated != size {
+        return Err("its compressed frames do not add up to its stated size".into());
+    }
+    let size = usize::try_from(size).map_err(|_| "it is too large for this system".to_string())?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(size).map_err(|_| "it is too large to decode in memory".to_string())?;
+    data.resize(size, 0);
+    decode(input, &mut data)?;
+    Ok(data)
 }
 
 /// Each frame's bytes in `input` and the content size it states.
@@ -124,10 +140,7 @@ mod tests {
         let data = sample();
         for frame in [data.len(), 100_000, 7_000] {
             let compressed = compress(&data, frame);
-            assert_eq!(content_size(&compressed).unwrap(), data.len() as u64);
-            let mut out = vec![0; data.len()];
-            decode(&compressed, &mut out).unwrap();
-            assert!(out == data);
+            assert!(decode_to_vec(&compressed, data.len() as u64).unwrap() == data);
         }
     }
 
@@ -135,8 +148,7 @@ mod tests {
     fn refuses_damage_and_wrong_sizes() {
         let data = sample();
         let compressed = compress(&data, 100_000);
-        let mut out = vec![0; data.len() + 1];
-        assert!(decode(&compressed, &mut out).unwrap_err().contains("stated size"));
+        assert!(decode_to_vec(&compressed, data.len() as u64 + 1).unwrap_err().contains("stated size"));
         let mut out = vec![0; data.len()];
         assert!(decode(&compressed[..compressed.len() - 5], &mut out).is_err());
         assert!(decode(b"not zstd at all", &mut out).is_err());

@@ -21,7 +21,7 @@ use crate::compile;
 use crate::contents;
 use crate::pe::{self, Resources, Subsystem, VersionInfo};
 use crate::pipeline::{self, Built};
-use crate::plan::{Compression, Entry, Plan};
+use crate::plan::{Entry, Plan};
 use crate::progress::Progress;
 use crate::stubs;
 use crate::write;
@@ -167,11 +167,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let needed: BTreeSet<String> =
         wanted.iter().flat_map(|name| closure.needs.get(name).into_iter().flatten().chain([name])).cloned().collect();
     natives.retain(|e| needed.contains(&e.name));
-    for mut entry in load_order(natives, &closure.needs) {
-        if options.onefile {
-            // Written once into the cache directory, never read in place.
-            entry.compression = Compression::Deflated;
-        }
+    for entry in load_order(natives, &closure.needs) {
         plan.push(entry);
     }
 
@@ -191,12 +187,12 @@ pub fn build(options: &Options) -> Result<Built> {
     progress.step(format_args!("writing {} entries ({:.1} MB)", plan.entries.len(), pipeline::mb(plan.total_size())));
     let (dest, size) = if options.onefile {
         let dest = options.distpath.join(&exe_name);
-        write::onefile(&stub, &plan, &manifest, &dest)?;
+        write::onefile(&stub, &plan, &manifest, &dest, options.compress)?;
         let size = std::fs::metadata(&dest)?.len();
         (dest, size)
     } else {
         let dest = options.distpath.join(&dir_name);
-        write::onedir(&stub, &plan, &manifest, &dest, &exe_name)?;
+        write::onedir(&stub, &plan, &manifest, &dest, &exe_name, options.compress)?;
         let size = pipeline::dir_size(&dest);
         (dest, size)
     };
