@@ -12,7 +12,7 @@
 mod support;
 
 use pybundle::fuzzing;
-use pybundle::plan::{Entry, Plan};
+use pybundle::plan::{Effort, Entry, Plan};
 use pybundle_bootloader::manifest::{self, Layout, Manifest, Native, NativeKind, PythonInfo, PythonOptions};
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -124,7 +124,7 @@ fn small_bundle() -> Vec<u8> {
     };
     let tmp = support::tempdir();
     let dest = tmp.path().join("bundle");
-    pybundle::write::onefile(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], &plan, &manifest, &dest).unwrap();
+    pybundle::write::onefile(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], &plan, &manifest, &dest, Effort::Max).unwrap();
     fs::read(dest).unwrap()
 }
 
