@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod build_cache;
 pub mod cleanup;
 pub mod cli;
+pub mod codecs_left_out;
 pub mod collect;
 pub mod compile;
 pub mod compress;

@@ -4,6 +4,7 @@
 use crate::analyze::{self, Analysis, Entry as AnalysisEntry};
 use crate::build_cache::BuildCache;
 use crate::cli::{EntryPoint, Options};
+use crate::codecs_left_out;
 use crate::collect;
 use crate::import_probe;
 use crate::compile;
@@ -52,7 +53,8 @@ pub fn build(options: &Options) -> Result<Built> {
     ));
     let stub = stubs::for_target(LINUX_TARGET)?;
 
-    let (analysis, opened) = analyze_app(&python, entry.clone(), options, &progress)?;
+    let all_codecs = options.all_codecs || !python_options.utf8_mode;
+    let (analysis, opened) = analyze_app(&python, entry.clone(), options, all_codecs, &progress)?;
     let workdir = crate::cleanup::tempdir()?;
     let on_disk: Vec<String> = options.collect_files.iter().chain(&opened).cloned().collect();
     let contents = contents::from_analysis(&analysis, &entry, &on_disk, &options.add_data, workdir.path())?;
@@ -72,6 +74,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let mut plan = Plan::default();
     let compiled = contents.sources.iter().zip(pycs).map(|(s, data)| (s.name.as_str(), s.why.as_str(), data));
     plan.push_compiled(compiled, &contents.directories);
+    plan.entries.extend(codecs_left_out::entry(codecs_left_out::in_stdlib_dir(&python.stdlib), &analysis.modules));
 
     progress.step(format_args!("collecting native libraries for {} extension modules", contents.extensions.len()));
     let natives = collect::collect(&python, &contents.extensions)?;
@@ -124,9 +127,10 @@ pub fn build(options: &Options) -> Result<Built> {
 /// Finds what the app imports, by reading its sources and by running
 /// code ([`import_probe`]); names given by options must exist. Also returns
 /// the packages whose data files running code opened by path.
-fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, progress: &Progress) -> Result<(Analysis, BTreeSet<String>)> {
+fn analyze_app(python: &Interpreter, entry: AnalysisEntry, options: &Options, all_codecs: bool, progress: &Progress) -> Result<(Analysis, BTreeSet<String>)> {
     let mut inputs = analyze::Inputs::new(python, entry, &options.paths)?;
     inputs.roots = options.hidden_imports.clone();
+    inputs.roots.extend(all_codecs.then(|| analyze::ALL_CODECS.to_string()));
     inputs.roots.extend(options.collect_all.iter().map(|p| format!("{p}.*")));
     inputs.roots.extend(options.collect_files.iter().cloned());
     inputs.startup = python.startup_modules.clone();

@@ -1,8 +1,9 @@
 //! The imports of one module, read from its logical lines: `import`,
 //! `from ... import`, `importlib.import_module("...")`,
 //! `importlib.util.find_spec("...")` and `__import__("...")`, wherever they
-//! are (functions, classes, branches); and the dotted names its string
-//! literals spell (`"mysite.settings"`).
+//! are (functions, classes, branches); the dotted names its string
+//! literals spell (`"mysite.settings"`); and the text codecs it names
+//! (`.encode("cp1252")`, `encoding="euc-jp"`, `codecs.lookup("idna")`).
 //! Block structure comes from indentation: an import in a `try:` body whose
 //! handlers catch `ImportError` (or in `with suppress(ImportError):`) is
 //! optional, one in an `if` branch that the target never takes is dropped,
@@ -47,7 +48,19 @@ pub struct Scan {
     /// Packages whose files are read by path, named as jinja2's
     /// `PackageLoader("package", ...)` names them.
     pub template_packages: Vec<String>,
+    /// Codec names as written where a codec is looked up: the first
+    /// argument of `.encode(...)`, `.decode(...)` and `codecs.lookup(...)`
+    /// (and codecs' other look-ups), the second of `str(x, ...)`,
+    /// `bytes(x, ...)`, `codecs.encode(x, ...)` and `codecs.decode(x, ...)`,
+    /// and a string given to or assigned to a name ending in `encoding`.
+    pub codec_names: Vec<String>,
 }
+
+/// Functions of `codecs` whose first argument is a codec name.
+const CODEC_LOOKUPS: &[&str] = &[
+    "lookup", "getencoder", "getdecoder", "getincrementalencoder", "getincrementaldecoder", "getreader", "getwriter",
+    "iterencode", "iterdecode",
+];
 
 /// Exceptions whose handlers make the imports of a `try:` body optional.
 const IMPORT_ERRORS: &[&str] = &["ImportError", "ModuleNotFoundError", "Exception", "BaseException"];
@@ -68,7 +81,10 @@ pub fn scan(source: &str, target: &Target, name: &str, tools_unused: bool) -> Re
     dotted_strings.sort();
     dotted_strings.dedup();
     let template_packages = scanner.template_packages;
-    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all, dotted_strings, template_packages })
+    let mut codec_names = scanner.codec_names;
+    codec_names.sort();
+    codec_names.dedup();
+    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all, dotted_strings, template_packages, codec_names })
 }
 
 /// `imports` but those at the `unused` indices, with `instead_of` renumbered.
@@ -135,6 +151,7 @@ struct Scanner<'s> {
     all: Vec<String>,
     dotted_strings: Vec<String>,
     template_packages: Vec<String>,
+    codec_names: Vec<String>,
     /// Module-level flags whose value on the target is known.
     flags: HashMap<String, bool>,
     /// Flags assigned again: never flags after that.
@@ -383,6 +400,9 @@ impl<'s> Scanner<'s> {
                     self.dotted_strings.push(module.to_string());
                 }
             }
+            if let Some(codec) = codec_name(&toks[..i], tok, &toks[i + 1..]) {
+                self.codec_names.push(codec.to_string());
+            }
             if let (Tok::Name("PackageLoader"), Some([Tok::Op(b'('), Tok::Str(Some(package)), ..])) = (tok, toks.get(i + 1..)) {
                 if is_dotted_name(package) {
                     self.template_packages.push(package.to_string());
@@ -524,6 +544,33 @@ fn dotted(toks: &[Tok<'_>]) -> Option<(String, usize)> {
 /// `a.b.c` made of identifiers.
 pub fn is_dotted_name(text: &str) -> bool {
     !text.is_empty() && text.split('.').all(is_identifier)
+}
+
+/// The codec that the call or assignment at `tok` names, if any (see
+/// [`Scan::codec_names`]); `before` and `after` are the tokens around it.
+fn codec_name<'a>(before: &[Tok<'a>], tok: &Tok<'a>, after: &[Tok<'a>]) -> Option<&'a str> {
+    let Tok::Name(name) = tok else { return None };
+    let attribute = matches!(before.last(), Some(Tok::Op(b'.')));
+    let of_codecs = attribute && before.len() >= 2 && before[before.len() - 2] == Tok::Name("codecs");
+    let first = match after {
+        [Tok::Op(b'('), Tok::Str(Some(codec)), ..] => Some(*codec),
+        _ => None,
+    };
+    let second = match after {
+        [Tok::Op(b'('), _, Tok::Op(b','), Tok::Str(Some(codec)), ..] => Some(*codec),
+        _ => None,
+    };
+    match *name {
+        "encode" | "decode" if of_codecs => second,
+        "encode" | "decode" if attribute => first,
+        "str" | "bytes" if !attribute => second,
+        lookup if of_codecs && CODEC_LOOKUPS.contains(&lookup) => first,
+        name if name.to_ascii_lowercase().ends_with("encoding") => match after {
+            [Tok::Op(b'='), Tok::Str(Some(codec)), ..] => Some(*codec),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// A file name stem that `importlib.import_module` can import from a

@@ -18,6 +18,7 @@ use crate::analyze::{self, Entry as AnalysisEntry};
 use crate::build_cache::BuildCache;
 use crate::cli::Options;
 use crate::compile;
+use crate::codecs_left_out;
 use crate::contents;
 use crate::pe::{self, Resources, Subsystem, VersionInfo};
 use crate::pipeline::{self, Built};
@@ -103,7 +104,8 @@ pub fn build(options: &Options) -> Result<Built> {
         std::fs::write(dlls_dir.join(name), data)?;
     }
     let stdlib_dirs: Vec<PathBuf> = compiler.stdlib.iter().cloned().chain([dlls_dir.clone()]).collect();
-    let analysis = analyze_app(entry.clone(), options, &site, &stdlib_dirs, home.version)?;
+    let all_codecs = options.all_codecs || !python_options.utf8_mode;
+    let analysis = analyze_app(entry.clone(), options, all_codecs, &site, &stdlib_dirs, home.version)?;
     let taken: Vec<&str> = analysis.distributions.iter().map(|d| d.name.as_str()).collect();
     progress.step(format_args!("{} modules; distributions the app imports: {}", analysis.modules.len(), list(&taken)));
     let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, workdir.path())?;
@@ -119,6 +121,8 @@ pub fn build(options: &Options) -> Result<Built> {
     let app_names: BTreeSet<String> = plan.entries.iter().map(|e| e.name.clone()).collect();
     let mut stdlib_pycs = stdlib.pycs;
     if compiler.stdlib.is_some() {
+        let codecs = stdlib_pycs.keys().filter_map(|name| name.strip_prefix("encodings/")?.strip_suffix(".pyc").map(String::from));
+        plan.entries.extend(codecs_left_out::entry(codecs.collect::<Vec<_>>(), &analysis.modules));
         // Only what the app reaches (a module the host has but Windows
         // lacks, like posix-only ones, is not in the zip and stays out).
         let reached: BTreeSet<&str> = stdlib_sources.iter().map(|s| s.name.as_str()).collect();
@@ -248,12 +252,13 @@ fn resources(options: &Options, name: &str, exe_name: &str) -> Result<Resources>
 /// The app's modules and the distributions it reaches, from the script's
 /// directory, `--paths`, the stdlib (the host's sources and the
 /// distribution's `.pyd` files, in `stdlib_dirs`) and the unpacked wheels.
-fn analyze_app(entry: AnalysisEntry, options: &Options, site: &Path, stdlib_dirs: &[PathBuf], version: (u32, u32, u32)) -> Result<analyze::Analysis> {
+fn analyze_app(entry: AnalysisEntry, options: &Options, all_codecs: bool, site: &Path, stdlib_dirs: &[PathBuf], version: (u32, u32, u32)) -> Result<analyze::Analysis> {
     let first = match &entry {
         AnalysisEntry::Script(script) => std::fs::canonicalize(script)?.parent().map(Path::to_path_buf).unwrap_or_default(),
         AnalysisEntry::Module(_) => std::env::current_dir().context("the current directory cannot be read")?,
     };
     let mut roots = options.hidden_imports.clone();
+    roots.extend(all_codecs.then(|| analyze::ALL_CODECS.to_string()));
     roots.extend(options.collect_all.iter().map(|p| format!("{p}.*")));
     roots.extend(options.collect_files.iter().cloned());
     let search_path = std::iter::once(first)
