@@ -670,6 +670,27 @@ skipped = "http://localhost:80", "a:b:c", "only.module:"
     }
 
     #[test]
+    fn codec_names() {
+        let source = r#"
+text.encode("cp1252", "ignore")
+data.decode('euc-jp')
+codecs.lookup("Shift_JIS")
+codecs.getincrementaldecoder("utf-16")()
+codecs.encode(obj, "rot13")
+str(raw, "koi8-r")
+bytes(text, "big5")
+open("f", encoding="gb2312")
+DEFAULT_ENCODING = "mac-roman"
+skipped = text.encode(name)
+skipped = lookup("iso2022_jp")
+skipped = str(a, b, "cp437")
+skipped = {"charset": "latin-1"}
+"#;
+        let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
+        assert_eq!(scanned.codec_names, ["Shift_JIS", "big5", "cp1252", "euc-jp", "gb2312", "koi8-r", "mac-roman", "rot13", "utf-16"]);
+    }
+
+    #[test]
     fn try_imports_are_optional() {
         let source = "
 try:
