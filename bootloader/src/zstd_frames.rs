@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 /// The content size of every frame but the last.
-pub const FRAME_SIZE: usize = 1 << 20;
+pub const FRAME_SIZE: usize = 2 << 20;
 
 /// Zip's method number for zstd.
 pub const METHOD: u16 = 93;

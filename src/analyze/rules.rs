@@ -25,8 +25,13 @@ pub const TEST_DIRS: &[&str] = &["test", "tests", "idle_test"];
 /// and of its fallbacks. Other codecs come when code names them (see
 /// `Scan::codec_names`), or all of them with `--all-codecs`.
 /// A trailing `.*` means the package and all its submodules.
-pub const ALWAYS: &[&str] =
-    &["encodings", "encodings.aliases", "encodings.utf_8", "encodings.utf_8_sig", "encodings.latin_1", "encodings.ascii"];
+pub const ALWAYS: &[&str] = &[
+    "encodings", "encodings.aliases", "encodings.utf_8", "encodings.utf_8_sig", "encodings.latin_1", "encodings.ascii",
+    // The other Unicode encodings, small wrappers of C codecs, which data
+    // names more than code does (a byte order mark says UTF-16).
+    "encodings.utf_16", "encodings.utf_16_le", "encodings.utf_16_be", "encodings.utf_32", "encodings.utf_32_le",
+    "encodings.utf_32_be", "encodings.unicode_escape", "encodings.raw_unicode_escape",
+];
 
 /// What `--all-codecs` adds: every codec of the stdlib.
 pub const ALL_CODECS: &str = "encodings.*";
