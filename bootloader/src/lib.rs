@@ -13,4 +13,5 @@ pub mod layout;
 pub mod manifest;
 pub mod payload;
 pub mod zstd_frames;
+mod zip_records;
 mod import_shims;

@@ -10,16 +10,16 @@
 
 use crate::layout;
 use crate::manifest::{check_archive_name, Manifest};
+use crate::zip_records::{self, le16, le32, le64, Record};
 use crate::zstd_frames;
 use std::borrow::Cow;
-use std::io::Cursor;
+use std::collections::HashMap;
 use std::ops::Range;
-use zip::{CompressionMethod, ZipArchive};
 
 /// The payload of a bundle, checked.
 pub struct Payload<'a> {
     bytes: &'a [u8],
-    archive: ZipArchive<Cursor<&'a [u8]>>,
+    entries: HashMap<&'a str, Located>,
     manifest: Manifest,
 }
 
@@ -31,6 +31,7 @@ struct Directory {
 }
 
 /// Where an entry is and how it is stored.
+#[derive(Clone)]
 struct Located {
     data: Range<usize>,
     stored: bool,
@@ -43,15 +44,15 @@ impl<'a> Payload<'a> {
     pub fn open(file: &'a [u8]) -> Result<Payload<'a>, String> {
         let bytes = &file[..payload_end(file)];
         let directory = central_directory(bytes)?;
-        let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("no payload archive: {e}"))?;
-        check_entries(&mut archive, bytes, &directory)?;
-        let manifest = locate(&archive, layout::MANIFEST).ok_or("the manifest is missing")?;
+        let records = zip_records::records(&bytes[directory.start..directory.end])?;
+        let entries = check_entries(&records, bytes, &directory)?;
+        let manifest = entries.get(layout::MANIFEST).ok_or("the manifest is missing")?;
         if !manifest.stored {
             return Err("the manifest is compressed".into());
         }
-        let manifest = Manifest::from_json(&bytes[manifest.data])?;
-        check_names(&archive, &manifest)?;
-        Ok(Payload { bytes, archive, manifest })
+        let manifest = Manifest::from_json(&bytes[manifest.data.clone()])?;
+        check_names(&entries, &manifest)?;
+        Ok(Payload { bytes, entries, manifest })
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -60,7 +61,7 @@ impl<'a> Payload<'a> {
 
     /// The content size of entry `name`, as the archive states it.
     pub fn entry_size(&self, name: &str) -> Option<u64> {
-        locate(&self.archive, name).map(|e| e.size)
+        self.entries.get(name).map(|e| e.size)
     }
 
     /// The content of entry `name` (in place if stored, else decoded),
@@ -68,9 +69,9 @@ impl<'a> Payload<'a> {
     pub fn entry(&self, name: &str) -> Result<Cow<'a, [u8]>, String> {
         let (located, expected) = self.find(name)?;
         let data = if located.stored {
-            Cow::Borrowed(&self.bytes[located.data])
+            Cow::Borrowed(&self.bytes[located.data.clone()])
         } else {
-            Cow::Owned(zstd_frames::decode_to_vec(&self.bytes[located.data], located.size).map_err(|e| format!("entry {name}: {e}"))?)
+            Cow::Owned(zstd_frames::decode_to_vec(&self.bytes[located.data.clone()], located.size).map_err(|e| format!("entry {name}: {e}"))?)
         };
         check_hash(name, &data, expected)?;
         Ok(data)
@@ -85,17 +86,17 @@ impl<'a> Payload<'a> {
             return Err(format!("entry {name} does not fit where it is to go"));
         }
         if located.stored {
-            out.copy_from_slice(&self.bytes[located.data]);
+            out.copy_from_slice(&self.bytes[located.data.clone()]);
         } else {
-            zstd_frames::decode(&self.bytes[located.data], out).map_err(|e| format!("entry {name}: {e}"))?;
+            zstd_frames::decode(&self.bytes[located.data.clone()], out).map_err(|e| format!("entry {name}: {e}"))?;
         }
         check_hash(name, out, expected)
     }
 
     /// Where entry `name` is, and its hash in the manifest.
-    fn find(&self, name: &str) -> Result<(Located, &str), String> {
+    fn find(&self, name: &str) -> Result<(&Located, &str), String> {
         let expected = self.manifest.hashes.get(name).ok_or_else(|| format!("entry {name} has no hash in the manifest"))?;
-        let located = locate(&self.archive, name).ok_or_else(|| format!("entry {name} is missing"))?;
+        let located = self.entries.get(name).ok_or_else(|| format!("entry {name} is missing"))?;
         Ok((located, expected))
     }
 }
@@ -107,59 +108,44 @@ fn check_hash(name: &str, data: &[u8], expected: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn locate(archive: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Located> {
-    let mut archive = archive.clone();
-    let file = archive.by_name_raw(name.as_bytes()).ok()?;
-    let start = usize::try_from(file.data_start()?).ok()?;
-    let end = start.checked_add(usize::try_from(file.compressed_size()).ok()?)?;
-    let stored = file.compression() == CompressionMethod::Stored;
-    Some(Located { data: start..end, stored, size: file.size() })
-}
-
-/// Each entry: a method the stub can read, its local header where the
-/// central directory says and naming the same entry, its data before
-/// the central directory, no two entries sharing a byte.
-fn check_entries(archive: &mut ZipArchive<Cursor<&[u8]>>, bytes: &[u8], directory: &Directory) -> Result<(), String> {
-    if archive.offset() != directory.archive_start as u64 || archive.central_directory_start() != directory.start as u64 {
-        return Err("the central directory is not where the end record says".into());
-    }
-    let mut spans = Vec::with_capacity(archive.len().min((directory.end - directory.start) / 46));
-    for index in 0..archive.len() {
-        let file = archive.by_index_raw(index).map_err(|e| format!("entry {index} is unreadable: {e}"))?;
-        let name = file.name_raw().to_vec();
-        let shown = String::from_utf8_lossy(&name).into_owned();
-        let method = file.compression();
-        if !(method == CompressionMethod::Stored || method == CompressionMethod::ZSTD) || file.encrypted() {
-            return Err(format!("entry {shown} uses a storage method a bundle never does"));
+/// Each entry: a UTF-8 name no other entry has, a method the stub can
+/// read, its local header inside the archive and naming the same entry,
+/// its data before the central directory, no two entries sharing a byte.
+fn check_entries<'a>(records: &[Record<'a>], bytes: &[u8], directory: &Directory) -> Result<HashMap<&'a str, Located>, String> {
+    let mut entries = HashMap::with_capacity(records.len());
+    let mut spans = Vec::with_capacity(records.len());
+    for record in records {
+        let name = std::str::from_utf8(record.name).map_err(|_| "an entry's name is not UTF-8".to_string())?;
+        let stored = record.method == 0;
+        if !(stored || record.method == zstd_frames::METHOD) || record.flags & 1 != 0 {
+            return Err(format!("entry {name} uses a storage method a bundle never does"));
         }
-        if file.compression() == CompressionMethod::Stored && file.size() != file.compressed_size() {
-            return Err(format!("entry {shown} is stored with two different sizes"));
+        if stored && record.size != record.compressed {
+            return Err(format!("entry {name} is stored with two different sizes"));
         }
-        let header = usize::try_from(file.header_start()).ok().filter(|&h| h >= directory.archive_start);
-        let header = header.ok_or_else(|| format!("entry {shown} starts outside the archive"))?;
-        check_local_header(bytes, header, &name).map_err(|e| format!("entry {shown}: {e}"))?;
-        let data_start = file.data_start().and_then(|s| usize::try_from(s).ok());
-        let data_end = data_start.and_then(|s| s.checked_add(usize::try_from(file.compressed_size()).ok()?));
-        match data_end {
-            Some(end) if end <= directory.start => spans.push((header, end)),
-            _ => return Err(format!("entry {shown} runs past the start of the central directory")),
+        let header = usize::try_from(record.offset).ok().and_then(|offset| directory.archive_start.checked_add(offset));
+        let header = header.filter(|&h| h < directory.start).ok_or_else(|| format!("entry {name} starts outside the archive"))?;
+        let data_start = zip_records::local_data_start(bytes, header, record.name).map_err(|e| format!("entry {name}: {e}"))?;
+        let data_end = usize::try_from(record.compressed).ok().and_then(|size| data_start.checked_add(size));
+        let data_end = data_end.filter(|&end| end <= directory.start).ok_or_else(|| format!("entry {name} runs past the start of the central directory"))?;
+        spans.push((header, data_end));
+        if entries.insert(name, Located { data: data_start..data_end, stored, size: record.size }).is_some() {
+            return Err("two entries have the same name".into());
         }
     }
     spans.sort_unstable();
     if spans.windows(2).any(|pair| pair[0].1 > pair[1].0) {
         return Err("two entries share bytes of the archive".into());
     }
-    Ok(())
+    Ok(entries)
 }
 
-/// Every entry is the manifest or has a hash in it; names are unique
-/// and relative.
-fn check_names(archive: &ZipArchive<Cursor<&[u8]>>, manifest: &Manifest) -> Result<(), String> {
-    if archive.has_duplicate_names() {
-        return Err("two entries have the same name".into());
-    }
-    for name in archive.file_names_raw() {
-        let name = std::str::from_utf8(name).map_err(|_| "an entry's name is not UTF-8".to_string())?;
+/// Every entry is the manifest or has a hash in it; names are relative.
+fn check_names(entries: &HashMap<&str, Located>, manifest: &Manifest) -> Result<(), String> {
+    let mut names: Vec<&str> = entries.keys().copied().collect();
+    // The same entry is named in every refusal, whatever the hash order.
+    names.sort_unstable();
+    for name in names {
         check_archive_name(name)?;
         if name != layout::MANIFEST && !manifest.hashes.contains_key(name) {
             return Err(format!("entry {name} is not in the manifest"));
@@ -198,30 +184,9 @@ fn central_directory(bytes: &[u8]) -> Result<Directory, String> {
     Ok(Directory { archive_start, start, end: directory_end })
 }
 
-/// A local file header at `at` that names `name`.
-fn check_local_header(bytes: &[u8], at: usize, name: &[u8]) -> Result<(), String> {
-    const LOCAL: u32 = 0x0403_4b50;
-    if le32(bytes, at) != Some(LOCAL) {
-        return Err("no local header where the central directory says".into());
-    }
-    let length = usize::from(le16(bytes, at + 26).ok_or("the local header is cut off")?);
-    if bytes.get(at + 30..at + 30 + length) != Some(name) {
-        return Err("the local header names another entry".into());
-    }
-    Ok(())
-}
 
-fn le16(bytes: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(bytes.get(at..at.checked_add(2)?)?.try_into().ok()?))
-}
 
-fn le32(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.get(at..at.checked_add(4)?)?.try_into().ok()?))
-}
 
-fn le64(bytes: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(bytes.get(at..at.checked_add(8)?)?.try_into().ok()?))
-}
 
 /// Where the payload ends: at the end of the file, or in a signed PE file
 /// at its Authenticode certificate table, before the zero bytes (at most
@@ -313,8 +278,8 @@ mod tests {
         assert!(out.iter().all(|&b| b == b'a'));
         assert!(payload.entry_into("__main__.pyc", &mut [0; 10]).is_err());
         // Standard zip readers agree.
-        let mut archive = ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
-        assert_eq!(archive.by_name_raw(b"__main__.pyc").unwrap().compression(), CompressionMethod::ZSTD);
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+        assert_eq!(archive.by_name_raw(b"__main__.pyc").unwrap().compression(), zip::CompressionMethod::ZSTD);
     }
 
     fn refusal(bytes: &[u8]) -> String {
@@ -342,8 +307,8 @@ mod tests {
     fn a_damaged_compressed_entry_is_an_error() {
         let bytes = sample(&[]);
         let payload = Payload::open(&bytes).unwrap();
-        let (located, _) = payload.find("__main__.pyc").unwrap();
-        for at in located.data.clone() {
+        let data = payload.find("__main__.pyc").unwrap().0.data.clone();
+        for at in data {
             let mut damaged = bytes.clone();
             damaged[at] ^= 0x20;
             let payload = Payload::open(&damaged).unwrap();
