@@ -20,9 +20,9 @@ fn libpython_entry(exe: &Path) -> String {
 }
 
 fn check_hello(exe: &Path) {
-    let out = run_bundle(exe, &[]);
-    assert_exit(&out, 0);
-    assert!(out.stdout.starts_with("hello"), "{out}");
+    let out = run_bundle(exe, &["x"]);
+    assert_exit(&out, 3);
+    assert_eq!(out.stdout, "hello from pybundle\nargs: ['x']\n", "{out}");
 }
 
 #[test]
