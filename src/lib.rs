@@ -18,6 +18,7 @@ pub mod elf;
 pub mod entry_point;
 pub mod find_program;
 pub mod inspect;
+pub mod linux;
 pub mod fuzzing;
 pub mod import_probe;
 pub mod pe;
@@ -29,6 +30,7 @@ pub mod project_config;
 pub mod python_options;
 pub mod report;
 pub mod stubs;
+pub mod target;
 #[cfg(test)]
 pub mod test_env;
 pub mod windows;

@@ -111,16 +111,10 @@ impl Plan {
         self.entries.push(entry);
     }
 
-    /// Adds compiled sources (archive name, why, `.pyc` bytes) and the
-    /// directory entries of namespace packages.
-    pub fn push_compiled<'a>(
-        &mut self,
-        compiled: impl Iterator<Item = (&'a str, &'a str, Vec<u8>)>,
-        directories: &[String],
-    ) {
-        for (name, why, data) in compiled {
-            self.push(Entry::bytecode(name.to_string(), data, why.to_string()));
-        }
+    /// Adds bytecode entries and the directory entries of namespace
+    /// packages.
+    pub fn push_bytecode(&mut self, bytecode: Vec<Entry>, directories: &[String]) {
+        self.entries.extend(bytecode);
         for directory in directories {
             self.push(Entry::directory(directory.clone()));
         }
