@@ -1,5 +1,5 @@
-//! Building a Windows bundle (`--target x86_64-pc-windows`), from Linux or
-//! on Windows itself: the official embeddable CPython distribution
+//! The [`Target`] for Windows bundles (`--target x86_64-pc-windows`), built
+//! from Linux or on Windows itself: the official embeddable CPython distribution
 //! (`--python-home`) supplies python3X.dll, the DLLs, the stdlib's `.pyd`
 //! files and its bytecode (taken as it is from python3X.zip); win_amd64
 //! wheels (`--wheels`) supply third-party packages, of which the app's
