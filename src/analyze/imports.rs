@@ -400,9 +400,8 @@ impl<'s> Scanner<'s> {
                     self.dotted_strings.push(module.to_string());
                 }
             }
-            if let Some(codec) = codec_name(&toks[..i], tok, &toks[i + 1..]) {
-                self.codec_names.push(codec.to_string());
-            }
+            let codecs = codec_names(&toks[..i], tok, &toks[i + 1..]);
+            self.codec_names.extend(codecs.into_iter().map(String::from));
             if let (Tok::Name("PackageLoader"), Some([Tok::Op(b'('), Tok::Str(Some(package)), ..])) = (tok, toks.get(i + 1..)) {
                 if is_dotted_name(package) {
                     self.template_packages.push(package.to_string());
@@ -546,31 +545,58 @@ pub fn is_dotted_name(text: &str) -> bool {
     !text.is_empty() && text.split('.').all(is_identifier)
 }
 
-/// The codec that the call or assignment at `tok` names, if any (see
-/// [`Scan::codec_names`]); `before` and `after` are the tokens around it.
-fn codec_name<'a>(before: &[Tok<'a>], tok: &Tok<'a>, after: &[Tok<'a>]) -> Option<&'a str> {
-    let Tok::Name(name) = tok else { return None };
+/// The codecs that the call or assignment at `tok` names (see
+/// [`Scan::codec_names`]): the string literals of the argument or value
+/// that names a codec (`x.decode(name or "cp437")`); `before` and `after`
+/// are the tokens around `tok`.
+fn codec_names<'a>(before: &[Tok<'a>], tok: &Tok<'a>, after: &[Tok<'a>]) -> Vec<&'a str> {
+    let Tok::Name(name) = tok else { return Vec::new() };
     let attribute = matches!(before.last(), Some(Tok::Op(b'.')));
     let of_codecs = attribute && before.len() >= 2 && before[before.len() - 2] == Tok::Name("codecs");
-    let first = match after {
-        [Tok::Op(b'('), Tok::Str(Some(codec)), ..] => Some(*codec),
-        _ => None,
+    let argument = match *name {
+        "encode" | "decode" if of_codecs => 1,
+        "encode" | "decode" if attribute => 0,
+        "str" | "bytes" if !attribute => 1,
+        lookup if of_codecs && CODEC_LOOKUPS.contains(&lookup) => 0,
+        name if name.to_ascii_lowercase().ends_with("encoding") => {
+            return match after {
+                [Tok::Op(b'='), value @ ..] => literals(value),
+                _ => Vec::new(),
+            };
+        }
+        _ => return Vec::new(),
     };
-    let second = match after {
-        [Tok::Op(b'('), _, Tok::Op(b','), Tok::Str(Some(codec)), ..] => Some(*codec),
-        _ => None,
-    };
-    match *name {
-        "encode" | "decode" if of_codecs => second,
-        "encode" | "decode" if attribute => first,
-        "str" | "bytes" if !attribute => second,
-        lookup if of_codecs && CODEC_LOOKUPS.contains(&lookup) => first,
-        name if name.to_ascii_lowercase().ends_with("encoding") => match after {
-            [Tok::Op(b'='), Tok::Str(Some(codec)), ..] => Some(*codec),
-            _ => None,
-        },
-        _ => None,
+    match after {
+        [Tok::Op(b'('), arguments @ ..] => literals(nth_argument(arguments, argument)),
+        _ => Vec::new(),
     }
+}
+
+/// The tokens of argument `n` of a call whose arguments start `tokens`.
+fn nth_argument<'t, 'a>(tokens: &'t [Tok<'a>], n: usize) -> &'t [Tok<'a>] {
+    let (mut depth, mut index, mut start) = (0usize, 0, 0);
+    for (at, tok) in tokens.iter().enumerate() {
+        match tok {
+            Tok::Op(b'(' | b'[' | b'{') => depth += 1,
+            Tok::Op(b')' | b']' | b'}') if depth == 0 => return if index == n { &tokens[start..at] } else { &[] },
+            Tok::Op(b')' | b']' | b'}') => depth -= 1,
+            Tok::Op(b',') if depth == 0 => {
+                if index == n {
+                    return &tokens[start..at];
+                }
+                index += 1;
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if index == n { &tokens[start..] } else { &[] }
+}
+
+/// The string literals of one expression's tokens, up to where it ends at
+/// its own level (a `,` or closing bracket).
+fn literals<'a>(tokens: &[Tok<'a>]) -> Vec<&'a str> {
+    nth_argument(tokens, 0).iter().filter_map(|tok| if let Tok::Str(Some(text)) = tok { Some(*text) } else { None }).collect()
 }
 
 /// A file name stem that `importlib.import_module` can import from a
@@ -681,13 +707,18 @@ str(raw, "koi8-r")
 bytes(text, "big5")
 open("f", encoding="gb2312")
 DEFAULT_ENCODING = "mac-roman"
+filename.decode(self.metadata_encoding or 'cp437')
+open(f, "w", encoding=enc if enc else "iso8859-15", errors="x")
 skipped = text.encode(name)
 skipped = lookup("iso2022_jp")
 skipped = str(a, b, "cp437")
 skipped = {"charset": "latin-1"}
 "#;
         let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
-        assert_eq!(scanned.codec_names, ["Shift_JIS", "big5", "cp1252", "euc-jp", "gb2312", "koi8-r", "mac-roman", "rot13", "utf-16"]);
+        assert_eq!(
+            scanned.codec_names,
+            ["Shift_JIS", "big5", "cp1252", "cp437", "euc-jp", "gb2312", "iso8859-15", "koi8-r", "mac-roman", "rot13", "utf-16"]
+        );
     }
 
     #[test]

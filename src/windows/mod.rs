@@ -127,7 +127,7 @@ impl Target for Windows {
             entry,
             search_path,
             stdlib_dirs: self.stdlib_dirs.clone(),
-            builtin_modules: Vec::new(),
+            builtin_modules: stdlib::BUILTIN.iter().map(|m| m.to_string()).collect(),
             ext_suffixes: vec![format!(".cp3{}-win_amd64.pyd", version.1), ".pyd".into()],
             roots: Vec::new(),
             startup: stdlib::STARTUP.iter().map(|m| m.to_string()).collect(),
