@@ -186,7 +186,7 @@ fn read_entry(payload: &[u8], file: &zip::read::ZipFile<'_, Cursor<&[u8]>>) -> R
     match file.compression() {
         zip::CompressionMethod::Stored if file.size() == data.len() as u64 => Ok(data.to_vec()),
         zip::CompressionMethod::Stored => Err("it is stored with two different sizes".into()),
-        zip::CompressionMethod::ZSTD => zstd_frames::decode_to_vec(data, file.size()),
+        zip::CompressionMethod::ZSTD => zstd_frames::decode_to_vec(data, file.size()).map(|(data, _)| data),
         method => Err(format!("it uses a storage method a bundle never does ({method})")),
     }
 }

@@ -68,13 +68,14 @@ impl<'a> Payload<'a> {
     /// checked against the manifest's hash.
     pub fn entry(&self, name: &str) -> Result<Cow<'a, [u8]>, String> {
         let (located, expected) = self.find(name)?;
-        let data = if located.stored {
-            Cow::Borrowed(&self.bytes[located.data.clone()])
-        } else {
-            Cow::Owned(zstd_frames::decode_to_vec(&self.bytes[located.data.clone()], located.size).map_err(|e| format!("entry {name}: {e}"))?)
-        };
-        check_hash(name, &data, expected)?;
-        Ok(data)
+        if located.stored {
+            let data = &self.bytes[located.data.clone()];
+            check_hash(name, blake3::hash(data), expected)?;
+            return Ok(Cow::Borrowed(data));
+        }
+        let (data, hash) = zstd_frames::decode_to_vec(&self.bytes[located.data.clone()], located.size).map_err(|e| format!("entry {name}: {e}"))?;
+        check_hash(name, hash, expected)?;
+        Ok(Cow::Owned(data))
     }
 
     /// Writes the content of entry `name` into `out`, which must be as long
@@ -85,12 +86,13 @@ impl<'a> Payload<'a> {
         if out.len() as u64 != located.size {
             return Err(format!("entry {name} does not fit where it is to go"));
         }
-        if located.stored {
+        let hash = if located.stored {
             out.copy_from_slice(&self.bytes[located.data.clone()]);
+            blake3::hash(out)
         } else {
-            zstd_frames::decode(&self.bytes[located.data.clone()], out).map_err(|e| format!("entry {name}: {e}"))?;
-        }
-        check_hash(name, out, expected)
+            zstd_frames::decode(&self.bytes[located.data.clone()], out).map_err(|e| format!("entry {name}: {e}"))?
+        };
+        check_hash(name, hash, expected)
     }
 
     /// Where entry `name` is, and its hash in the manifest.
@@ -101,8 +103,8 @@ impl<'a> Payload<'a> {
     }
 }
 
-fn check_hash(name: &str, data: &[u8], expected: &str) -> Result<(), String> {
-    if blake3::hash(data).to_hex().as_str() != expected {
+fn check_hash(name: &str, hash: blake3::Hash, expected: &str) -> Result<(), String> {
+    if hash.to_hex().as_str() != expected {
         return Err(format!("entry {name} fails its hash check"));
     }
     Ok(())

@@ -37,7 +37,9 @@ impl MemFile {
         file.set_len(size)?;
         if size > 0 {
             // SAFETY: a private memfd of our own, which nothing else maps or resizes.
-            let mut map = unsafe { memmap2::MmapMut::map_mut(&file)? };
+            // Populated: the kernel allocates the pages at once, not a
+            // fault at a time while decoding.
+            let mut map = unsafe { memmap2::MmapOptions::new().populate().map_mut(&file)? };
             if let Err(e) = fill(&mut map) {
                 return Ok(Err(e));
             }
