@@ -1,6 +1,6 @@
 //! The packer's own cache, keyed by content: compiled bytecode, so that a
-//! rebuild only compiles what changed, and what the import probe recorded
-//! for each distribution version. Lives in `$XDG_CACHE_HOME/pybundle/build`
+//! rebuild only compiles what changed, what the import probe recorded
+//! for each distribution version, and large entries once compressed. Lives in `$XDG_CACHE_HOME/pybundle/build`
 //! (else `~/.cache/pybundle/build`); `PYBUNDLE_BUILD_CACHE` overrides it.
 //! Without a usable cache directory, builds still work, just slower.
 //!
@@ -19,7 +19,7 @@ pub struct BuildCache {
 }
 
 /// What is cached, each in a directory of its own.
-const KINDS: [(&str, &str); 2] = [("pyc", "pyc"), ("probe", "json")];
+const KINDS: [(&str, &str); 3] = [("pyc", "pyc"), ("probe", "json"), ("zstd", "zst")];
 
 impl BuildCache {
     /// The user's build cache, or a disabled one if there is no place for it.
@@ -50,6 +50,16 @@ impl BuildCache {
     /// Keeps a probe record under `key` (best effort).
     pub fn store_probe_record(&self, key: &str, data: &[u8]) {
         self.store_kind(KINDS[1], key, data);
+    }
+
+    /// The compressed frames kept under `key`, if there is a sound copy.
+    pub fn load_compressed(&self, key: &str) -> Option<Vec<u8>> {
+        self.load_kind(KINDS[2], key)
+    }
+
+    /// Keeps compressed frames under `key` (best effort).
+    pub fn store_compressed(&self, key: &str, data: &[u8]) {
+        self.store_kind(KINDS[2], key, data);
     }
 
     fn load_kind(&self, kind: (&str, &str), key: &str) -> Option<Vec<u8>> {

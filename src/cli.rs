@@ -1,5 +1,6 @@
 //! Command-line options of `pybundle`.
 
+use crate::plan::Effort;
 use anyhow::{bail, Result};
 use clap::{CommandFactory, Parser};
 use std::path::PathBuf;
@@ -83,6 +84,17 @@ pub struct Cli {
     /// it opens: for code that works in python but not in the bundle.
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     pub trace_run: Option<String>,
+
+    /// How hard to compress the bundle's contents: none (largest, nothing
+    /// to decode at start), fast (zstd level 3) or max (zstd level 19,
+    /// the smallest; the default).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub compress: Option<Effort>,
+
+    /// Bundle every text codec of the stdlib (encodings.* and the CJK codec
+    /// modules), not only those the app names.
+    #[arg(long)]
+    pub all_codecs: bool,
 
     /// Write every module and file of the bundle, why it is there and its
     /// size, as JSON.
@@ -178,6 +190,8 @@ pub struct Options {
     /// `--trace-run`, split into arguments.
     pub trace_run: Option<Vec<String>>,
     pub report: Option<PathBuf>,
+    pub compress: Effort,
+    pub all_codecs: bool,
     pub python_options: Vec<String>,
     pub hash_seed: Option<u32>,
     pub glibc_floor: Option<(u32, u32)>,
@@ -215,6 +229,8 @@ impl Cli {
             import_probe: !self.no_import_probe,
             trace_run: self.trace_run.as_deref().map(parse_trace_run).transpose()?,
             report: self.report.clone(),
+            compress: self.compress.unwrap_or(Effort::Max),
+            all_codecs: self.all_codecs,
             python_options: self.python_options.clone(),
             hash_seed: self.hash_seed,
             glibc_floor: self.glibc_floor,

@@ -9,6 +9,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Parser;
 use pybundle_bootloader::layout;
 use pybundle_bootloader::manifest::{Layout, Manifest, NativeKind};
+use pybundle_bootloader::zstd_frames;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -103,7 +104,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let mut seen = Vec::new();
     let mut stub_size = payload_end as u64;
     for index in 0..archive.len() {
-        let mut file = match archive.by_index(index) {
+        let file = match archive.by_index_raw(index) {
             Ok(file) => file,
             Err(e) => {
                 problems.push(format!("archive entry {index} is unreadable ({e})"));
@@ -115,11 +116,13 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         if file.is_dir() || name == layout::MANIFEST {
             continue;
         }
-        let mut data = Vec::new();
-        if let Err(e) = file.read_to_end(&mut data) {
-            problems.push(format!("entry {name} does not read back ({e})"));
-            continue;
-        }
+        let data = match read_entry(&bytes[..payload_end], &file) {
+            Ok(data) => data,
+            Err(e) => {
+                problems.push(format!("entry {name} does not read back ({e})"));
+                continue;
+            }
+        };
         check_hash(&manifest, &name, &data, &mut problems);
         add(&name, data.len() as u64, file.compressed_size());
         seen.push(name);
@@ -173,6 +176,19 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
             .collect(),
         problems,
     })
+}
+
+/// The content of an archive entry, stored or zstd frames.
+fn read_entry(payload: &[u8], file: &zip::read::ZipFile<'_, Cursor<&[u8]>>) -> Result<Vec<u8>, String> {
+    let start = file.data_start().and_then(|s| usize::try_from(s).ok()).ok_or("its data is not where its header says")?;
+    let end = usize::try_from(file.compressed_size()).ok().and_then(|size| start.checked_add(size));
+    let data = end.and_then(|end| payload.get(start..end)).ok_or("it is cut off")?;
+    match file.compression() {
+        zip::CompressionMethod::Stored if file.size() == data.len() as u64 => Ok(data.to_vec()),
+        zip::CompressionMethod::Stored => Err("it is stored with two different sizes".into()),
+        zip::CompressionMethod::ZSTD => zstd_frames::decode_to_vec(data, file.size()).map(|(data, _)| data),
+        method => Err(format!("it uses a storage method a bundle never does ({method})")),
+    }
 }
 
 /// A onedir directory's executable (`DIR/NAME` or `DIR/NAME.exe`), or the

@@ -7,10 +7,37 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
-    /// Kept as is: native files, which the stub reads straight from the file.
+    /// Kept as is: the manifest, directories, and native files that onedir
+    /// places on disk.
     Stored,
-    /// Deflated: bytecode and data, which the stub's importer inflates.
-    Deflated,
+    /// zstd frames at the level `--compress` chooses, unless that is not
+    /// smaller: bytecode, data and native files, which the stub decodes.
+    Zstd,
+}
+
+/// How hard the writer compresses (`--compress`): the trade of size
+/// against build time; start-up is about the same for every level (the
+/// README has the curve).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effort {
+    /// Everything stored: the largest bundle, no decoding at start.
+    None,
+    /// zstd level 3: quick to build.
+    Fast,
+    /// zstd level 19: the smallest bundle.
+    Max,
+}
+
+impl Effort {
+    /// The zstd level, or `None` to store.
+    pub fn level(self) -> Option<i32> {
+        match self {
+            Effort::None => None,
+            Effort::Fast => Some(3),
+            Effort::Max => Some(19),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,11 +73,11 @@ pub struct Entry {
 
 impl Entry {
     pub fn bytecode(name: String, data: Vec<u8>, why: String) -> Entry {
-        Entry { name, kind: Kind::Bytecode, data, compression: Compression::Deflated, why }
+        Entry { name, kind: Kind::Bytecode, data, compression: Compression::Zstd, why }
     }
 
     pub fn data(name: String, data: Vec<u8>, why: String) -> Entry {
-        Entry { name, kind: Kind::Data, data, compression: Compression::Deflated, why }
+        Entry { name, kind: Kind::Data, data, compression: Compression::Zstd, why }
     }
 
     /// A directory entry (`name` ends with `/`): a namespace package, which
@@ -60,7 +87,7 @@ impl Entry {
     }
 
     pub fn native(name: String, kind: NativeKind, data: Vec<u8>, why: String) -> Entry {
-        Entry { name, kind: Kind::Native(kind), data, compression: Compression::Stored, why }
+        Entry { name, kind: Kind::Native(kind), data, compression: Compression::Zstd, why }
     }
 
     pub fn is_native(&self) -> bool {
@@ -84,21 +111,10 @@ impl Plan {
         self.entries.push(entry);
     }
 
-    /// Adds compiled sources (archive name, why, `.pyc` bytes) and the
-    /// directory entries of namespace packages. The entry script is stored
-    /// uncompressed: the stub reads it itself, without inflating it.
-    pub fn push_compiled<'a>(
-        &mut self,
-        compiled: impl Iterator<Item = (&'a str, &'a str, Vec<u8>)>,
-        directories: &[String],
-    ) {
-        for (name, why, data) in compiled {
-            let mut entry = Entry::bytecode(name.to_string(), data, why.to_string());
-            if entry.name == layout::MAIN_MODULE {
-                entry.compression = Compression::Stored;
-            }
-            self.push(entry);
-        }
+    /// Adds bytecode entries and the directory entries of namespace
+    /// packages.
+    pub fn push_bytecode(&mut self, bytecode: Vec<Entry>, directories: &[String]) {
+        self.entries.extend(bytecode);
         for directory in directories {
             self.push(Entry::directory(directory.clone()));
         }

@@ -4,6 +4,7 @@
 //! line replaces the file's list.
 
 use crate::cli::Cli;
+use crate::plan::Effort;
 use crate::entry_point::{self, EntryScript};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -31,6 +32,8 @@ struct ProjectConfig {
     add_data: Option<Vec<String>>,
     paths: Option<Vec<PathBuf>>,
     report: Option<PathBuf>,
+    compress: Option<Effort>,
+    all_codecs: Option<bool>,
     python_option: Option<Vec<String>>,
     hash_seed: Option<u32>,
     glibc_floor: Option<String>,
@@ -144,6 +147,7 @@ fn fill(cli: &mut Cli, config: ProjectConfig, file: &Path) -> Result<()> {
     set_if_none(&mut cli.python, config.python);
     set_if_none(&mut cli.distpath, config.distpath);
     set_if_none(&mut cli.report, config.report);
+    set_if_none(&mut cli.compress, config.compress);
     set_if_none(&mut cli.hash_seed, config.hash_seed);
     set_if_none(&mut cli.glibc_floor, glibc_floor);
     set_if_none(&mut cli.target, config.target);
@@ -158,6 +162,7 @@ fn fill(cli: &mut Cli, config: ProjectConfig, file: &Path) -> Result<()> {
     set_if_empty(&mut cli.add_data, config.add_data);
     set_if_empty(&mut cli.paths, config.paths);
     set_if_empty(&mut cli.python_options, config.python_option);
+    cli.all_codecs |= config.all_codecs.unwrap_or(false);
     cli.windowed |= config.windowed.unwrap_or(false);
     cli.quiet |= config.quiet.unwrap_or(false);
     Ok(())

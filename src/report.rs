@@ -3,7 +3,7 @@
 //! largest parts.
 
 use crate::analyze::LeftOut;
-use crate::plan::{Compression, Plan};
+use crate::plan::Plan;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,16 +64,12 @@ pub fn write(path: &Path, plan: &Plan, stored: &StoredSizes, missing: &[MissingI
 }
 
 /// The largest parts of the bundle by top-level name (package, or library
-/// file), as lines for the build output.
-pub fn largest_parts(plan: &Plan, count: usize) -> Vec<String> {
+/// file) and their size as written, as lines for the build output.
+pub fn largest_parts(plan: &Plan, stored: &StoredSizes, count: usize) -> Vec<String> {
     let mut parts: BTreeMap<String, u64> = BTreeMap::new();
     for entry in &plan.entries {
-        let estimate = match entry.compression {
-            Compression::Stored => entry.data.len() as u64,
-            // Bytecode deflates to about 40%; good enough to rank parts.
-            Compression::Deflated => entry.data.len() as u64 * 2 / 5,
-        };
-        *parts.entry(part_name(&entry.name)).or_default() += estimate;
+        let size = stored.get(&entry.name).copied().unwrap_or(entry.data.len() as u64);
+        *parts.entry(part_name(&entry.name)).or_default() += size;
     }
     let mut parts: Vec<(String, u64)> = parts.into_iter().collect();
     parts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

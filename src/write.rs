@@ -1,27 +1,26 @@
-//! Write: the stub followed by the zip payload, into a temporary file or
-//! directory that is renamed into place only when complete. An existing
-//! output is replaced only if it is an earlier pybundle build.
+//! Write: the stub followed by the zip payload (entries compressed as
+//! `--compress` says), into a temporary file or directory that is renamed
+//! into place only when complete. An existing output is replaced only if
+//! it is an earlier pybundle build.
 
-use crate::plan::{Compression, Entry, Kind, Plan};
+use crate::plan::{Effort, Entry, Kind, Plan};
 use crate::report::StoredSizes;
 use anyhow::{bail, Context, Result};
+use pybundle_bootloader::archive::{Data, Writer};
 use pybundle_bootloader::layout;
 use pybundle_bootloader::manifest::Manifest;
-use rayon::prelude::*;
 use std::fs::{self, File};
 use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
-use zip::write::{PreparedZipFile, SimpleFileOptions};
-use zip::{CompressionMethod, DateTime, ZipWriter};
 
 /// One executable: stub, then every entry of the plan in its archive.
 /// Returns the stored size of each entry.
-pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Result<StoredSizes> {
+pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, effort: Effort) -> Result<StoredSizes> {
     check_manifest(manifest)?;
     let dir = prepare_parent(dest)?;
     refuse_foreign(dest)?;
     let mut staging = crate::cleanup::tempfile_in(&dir).context("choose a writable --distpath")?;
-    let stored = write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest)
+    let stored = write_executable(staging.as_file_mut(), stub, plan.entries.iter(), manifest, effort)
         .and_then(|stored| Ok(make_executable(staging.path()).map(|()| stored)?))
         .map_err(|e| write_error(dest, e))?;
     let earlier_dir = dest.is_dir().then(|| dest.with_extension("pybundle-old"));
@@ -38,17 +37,17 @@ pub fn onefile(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path) -> Re
 /// A directory: `dest/NAME` (stub with bytecode and data) beside
 /// `dest/_internal/` (native files, and files placed on disk, at their
 /// paths). Returns the stored size of each entry.
-pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: &str) -> Result<StoredSizes> {
+pub fn onedir(stub: &[u8], plan: &Plan, manifest: &Manifest, dest: &Path, name: &str, effort: Effort) -> Result<StoredSizes> {
     check_manifest(manifest)?;
     let dir = prepare_parent(dest)?;
     let staging = crate::cleanup::tempdir_in(&dir).context("choose a writable --distpath")?;
-    let stored = fill_onedir(staging.path(), stub, plan, manifest, name).map_err(|e| write_error(dest, e))?;
+    let stored = fill_onedir(staging.path(), stub, plan, manifest, name, effort).map_err(|e| write_error(dest, e))?;
     replace_dir(staging.keep(), dest)?;
     Ok(stored)
 }
 
 /// Writes an onedir build into the directory `root`.
-fn fill_onedir(root: &Path, stub: &[u8], plan: &Plan, manifest: &Manifest, name: &str) -> Result<StoredSizes> {
+fn fill_onedir(root: &Path, stub: &[u8], plan: &Plan, manifest: &Manifest, name: &str, effort: Effort) -> Result<StoredSizes> {
     let internal = root.join(layout::ONEDIR_INTERNAL);
     let mut stored = StoredSizes::new();
     let files_prefix = format!("{}/", layout::FILES_DIR);
@@ -69,7 +68,7 @@ fn fill_onedir(root: &Path, stub: &[u8], plan: &Plan, manifest: &Manifest, name:
         .create_new(true)
         .open(&exe_path)
         .with_context(|| format!("cannot write {}", exe_path.display()))?;
-    stored.extend(write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !on_disk(e)), manifest)?);
+    stored.extend(write_executable(&mut exe, stub, plan.entries.iter().filter(|e| !on_disk(e)), manifest, effort)?);
     make_executable(&exe_path)?;
     make_executable(root)?;
     Ok(stored)
@@ -98,42 +97,42 @@ fn prepare_parent(dest: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes the stub, then the archive: natives first in load order, then the
-/// other entries sorted by name, then the manifest; a Windows stub then gets
-/// the PE checksum of the whole file. Deterministic.
+/// Writes the stub, then the archive: directories, natives in load order,
+/// the other entries sorted by name, then the manifest; a Windows stub then
+/// gets the PE checksum of the whole file. Deterministic.
 fn write_executable<'a>(
     file: &mut File,
     stub: &[u8],
     entries: impl Iterator<Item = &'a Entry>,
     manifest: &Manifest,
+    effort: Effort,
 ) -> Result<StoredSizes> {
     let (natives, mut others): (Vec<&Entry>, Vec<&Entry>) = entries.partition(|e| e.is_native());
     let (directories, mut others): (Vec<&Entry>, Vec<&Entry>) =
         others.drain(..).partition(|e| e.kind == Kind::Directory);
     others.sort_by(|a, b| a.name.cmp(&b.name));
-    let prepared: Vec<PreparedZipFile> = natives
-        .into_par_iter()
-        .chain(others.into_par_iter())
-        .map(|e| PreparedZipFile::from_data(&e.name, options(e.compression), &e.data))
-        .collect::<Result<_, _>>()
-        .context("cannot compress the bundle's entries")?;
+    let files: Vec<&Entry> = natives.into_iter().chain(others).collect();
+    let encoded = crate::compress::encode_all(&files, effort)?;
 
     let mut stored = StoredSizes::new();
     let mut out = BufWriter::with_capacity(1 << 20, file);
     out.write_all(stub)?;
-    let mut zip = ZipWriter::new(out);
+    let mut zip = Writer::new(out);
     let mut directories: Vec<&str> = directories.iter().map(|d| d.name.as_str()).collect();
     directories.sort();
     for directory in directories {
-        zip.add_directory(directory, options(Compression::Stored))?;
+        zip.add_directory(directory)?;
     }
-    for file in prepared {
-        stored.insert(String::from_utf8_lossy(file.file_name_raw()).into_owned(), file.compressed_size());
-        zip.add_prepared_file(file)?;
+    for (entry, frames) in files.iter().zip(&encoded) {
+        let data = match frames {
+            Some(frames) => Data::Zstd(frames),
+            None => Data::Stored,
+        };
+        stored.insert(entry.name.clone(), frames.as_ref().map_or(entry.data.len(), Vec::len) as u64);
+        zip.add_file(&entry.name, &entry.data, data)?;
     }
-    zip.start_file(layout::MANIFEST, options(Compression::Stored))?;
-    zip.write_all(&manifest.to_json())?;
-    let mut out = zip.finish().context("cannot finish the bundle's archive")?;
+    zip.add_file(layout::MANIFEST, &manifest.to_json(), Data::Stored)?;
+    let mut out = zip.finish()?;
     out.flush()?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
     if stub.starts_with(b"MZ") {
@@ -143,17 +142,6 @@ fn write_executable<'a>(
     file.rewind()?;
     file.sync_all()?;
     Ok(stored)
-}
-
-fn options(compression: Compression) -> SimpleFileOptions {
-    let method = match compression {
-        Compression::Stored => CompressionMethod::Stored,
-        Compression::Deflated => CompressionMethod::Deflated,
-    };
-    SimpleFileOptions::default()
-        .compression_method(method)
-        .last_modified_time(DateTime::default())
-        .unix_permissions(0o644)
 }
 
 /// Moves a finished directory to `dest`, replacing an earlier build there.

@@ -12,7 +12,7 @@
 mod support;
 
 use pybundle::fuzzing;
-use pybundle::plan::{Entry, Plan};
+use pybundle::plan::{Effort, Entry, Plan};
 use pybundle_bootloader::manifest::{self, Layout, Manifest, Native, NativeKind, PythonInfo, PythonOptions};
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -105,7 +105,7 @@ fn small_bundle() -> Vec<u8> {
     plan.push(Entry::native(lib.into(), NativeKind::Library, b"\x7fELF library".repeat(40), "test".into()));
     let ext = NativeKind::Extension { module: "_ext".into() };
     plan.push(Entry::native("_ext.so".into(), ext.clone(), b"\x7fELF extension".repeat(30), "test".into()));
-    plan.push_compiled([("__main__.pyc", "test", b"pyc header and code".repeat(8))].into_iter(), &["ns/".to_string()]);
+    plan.push_bytecode(vec![Entry::bytecode("__main__.pyc".into(), b"pyc header and code".repeat(8), "test".into())], &["ns/".to_string()]);
     plan.push(Entry::data(".pybundle/files/pkg/data.txt".into(), b"some data ".repeat(200), "test".into()));
     let manifest = Manifest {
         format: manifest::FORMAT,
@@ -124,7 +124,7 @@ fn small_bundle() -> Vec<u8> {
     };
     let tmp = support::tempdir();
     let dest = tmp.path().join("bundle");
-    pybundle::write::onefile(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], &plan, &manifest, &dest).unwrap();
+    pybundle::write::onefile(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], &plan, &manifest, &dest, Effort::Max).unwrap();
     fs::read(dest).unwrap()
 }
 

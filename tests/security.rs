@@ -150,7 +150,8 @@ fn appended_bytes_and_added_entries_are_refused() {
     fs::copy(&b.exe, &added).unwrap();
     let file = fs::OpenOptions::new().read(true).write(true).open(&added).unwrap();
     let mut zip = zip::ZipWriter::new_append(file).unwrap();
-    zip.start_file("ssl.pyc", zip::write::SimpleFileOptions::default()).unwrap();
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("ssl.pyc", stored).unwrap();
     zip.write_all(b"not what the packer wrote").unwrap();
     zip.finish().unwrap();
     assert_refused(&run_bundle(&added, HELLO_ARGS), &["damaged", "ssl.pyc", "not in the manifest"]);

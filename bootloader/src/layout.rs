@@ -10,6 +10,12 @@ pub const LIB_DIR: &str = ".pybundle/lib";
 /// their own files by path), at their paths below this directory.
 pub const FILES_DIR: &str = ".pybundle/files";
 
+/// The stdlib codecs (`encodings` module names, one per line) that the
+/// packer left out, so that looking one up says how to include it; boot.py
+/// reads it by this name (beside the codecs: `.pybundle/` entries are not
+/// served to Python).
+pub const CODECS_LEFT_OUT: &str = "encodings/pybundle-codecs-left-out.txt";
+
 /// The compiled entry script, run as `__main__`.
 pub const MAIN_MODULE: &str = "__main__.pyc";
 

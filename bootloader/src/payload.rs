@@ -4,20 +4,22 @@
 //! the Authenticode certificate table of a signed Windows executable), every
 //! entry's headers and data must lie inside the archive without overlapping,
 //! and every entry must be named by the manifest with a hash. Entries are
-//! returned only after their hash matches, and never read past the size
-//! the archive states.
+//! stored or zstd frames ([`zstd_frames`]), returned only after their
+//! content matches its hash, and never decoded past the size the archive
+//! states.
 
 use crate::layout;
 use crate::manifest::{check_archive_name, Manifest};
+use crate::zip_records::{self, le16, le32, le64, Record};
+use crate::zstd_frames;
 use std::borrow::Cow;
-use std::io::{Cursor, Read};
+use std::collections::HashMap;
 use std::ops::Range;
-use zip::{CompressionMethod, ZipArchive};
 
 /// The payload of a bundle, checked.
 pub struct Payload<'a> {
     bytes: &'a [u8],
-    archive: ZipArchive<Cursor<&'a [u8]>>,
+    entries: HashMap<&'a str, Located>,
     manifest: Manifest,
 }
 
@@ -29,6 +31,7 @@ struct Directory {
 }
 
 /// Where an entry is and how it is stored.
+#[derive(Clone)]
 struct Located {
     data: Range<usize>,
     stored: bool,
@@ -41,105 +44,110 @@ impl<'a> Payload<'a> {
     pub fn open(file: &'a [u8]) -> Result<Payload<'a>, String> {
         let bytes = &file[..payload_end(file)];
         let directory = central_directory(bytes)?;
-        let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("no payload archive: {e}"))?;
-        check_entries(&mut archive, bytes, &directory)?;
-        let manifest = locate(&archive, layout::MANIFEST).ok_or("the manifest is missing")?;
+        let records = zip_records::records(&bytes[directory.start..directory.end])?;
+        let entries = check_entries(&records, bytes, &directory)?;
+        let manifest = entries.get(layout::MANIFEST).ok_or("the manifest is missing")?;
         if !manifest.stored {
             return Err("the manifest is compressed".into());
         }
-        let manifest = Manifest::from_json(&bytes[manifest.data])?;
-        check_names(&archive, &manifest)?;
-        Ok(Payload { bytes, archive, manifest })
+        let manifest = Manifest::from_json(&bytes[manifest.data.clone()])?;
+        check_names(&entries, &manifest)?;
+        Ok(Payload { bytes, entries, manifest })
     }
 
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
 
-    /// The uncompressed size of entry `name`, as the archive states it.
+    /// The content size of entry `name`, as the archive states it.
     pub fn entry_size(&self, name: &str) -> Option<u64> {
-        locate(&self.archive, name).map(|e| e.size)
+        self.entries.get(name).map(|e| e.size)
     }
 
-    /// The content of entry `name` (in place if stored, else inflated),
+    /// The content of entry `name` (in place if stored, else decoded),
     /// checked against the manifest's hash.
     pub fn entry(&self, name: &str) -> Result<Cow<'a, [u8]>, String> {
-        let expected = self.manifest.hashes.get(name).ok_or_else(|| format!("entry {name} has no hash in the manifest"))?;
-        let located = locate(&self.archive, name).ok_or_else(|| format!("entry {name} is missing"))?;
-        let data = if located.stored {
-            Cow::Borrowed(&self.bytes[located.data])
+        let (located, expected) = self.find(name)?;
+        if located.stored {
+            let data = &self.bytes[located.data.clone()];
+            check_hash(name, blake3::hash(data), expected)?;
+            return Ok(Cow::Borrowed(data));
+        }
+        let (data, hash) = zstd_frames::decode_to_vec(&self.bytes[located.data.clone()], located.size).map_err(|e| format!("entry {name}: {e}"))?;
+        check_hash(name, hash, expected)?;
+        Ok(Cow::Owned(data))
+    }
+
+    /// Writes the content of entry `name` into `out`, which must be as long
+    /// as [`Payload::entry_size`] says, and checks it against the
+    /// manifest's hash: a compressed entry is decoded straight into `out`.
+    pub fn entry_into(&self, name: &str, out: &mut [u8]) -> Result<(), String> {
+        let (located, expected) = self.find(name)?;
+        if out.len() as u64 != located.size {
+            return Err(format!("entry {name} does not fit where it is to go"));
+        }
+        let hash = if located.stored {
+            out.copy_from_slice(&self.bytes[located.data.clone()]);
+            blake3::hash(out)
         } else {
-            let mut archive = self.archive.clone();
-            let file = archive.by_name(name).map_err(|e| format!("entry {name} is unreadable: {e}"))?;
-            // Grows as it inflates: the stated size only bounds the read.
-            let mut data = Vec::new();
-            file.take(located.size.saturating_add(1))
-                .read_to_end(&mut data)
-                .map_err(|e| format!("entry {name} does not inflate: {e}"))?;
-            if data.len() as u64 != located.size {
-                return Err(format!("entry {name} does not inflate to its stated size"));
-            }
-            Cow::Owned(data)
+            zstd_frames::decode(&self.bytes[located.data.clone()], out).map_err(|e| format!("entry {name}: {e}"))?
         };
-        if blake3::hash(&data).to_hex().as_str() != expected {
-            return Err(format!("entry {name} fails its hash check"));
-        }
-        Ok(data)
+        check_hash(name, hash, expected)
+    }
+
+    /// Where entry `name` is, and its hash in the manifest.
+    fn find(&self, name: &str) -> Result<(&Located, &str), String> {
+        let expected = self.manifest.hashes.get(name).ok_or_else(|| format!("entry {name} has no hash in the manifest"))?;
+        let located = self.entries.get(name).ok_or_else(|| format!("entry {name} is missing"))?;
+        Ok((located, expected))
     }
 }
 
-fn locate(archive: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Located> {
-    let mut archive = archive.clone();
-    let file = archive.by_name(name).ok()?;
-    let start = usize::try_from(file.data_start()?).ok()?;
-    let end = start.checked_add(usize::try_from(file.compressed_size()).ok()?)?;
-    let stored = file.compression() == CompressionMethod::Stored;
-    Some(Located { data: start..end, stored, size: file.size() })
+fn check_hash(name: &str, hash: blake3::Hash, expected: &str) -> Result<(), String> {
+    if hash.to_hex().as_str() != expected {
+        return Err(format!("entry {name} fails its hash check"));
+    }
+    Ok(())
 }
 
-/// Each entry: a method the stub can read, its local header where the
-/// central directory says and naming the same entry, its data before
-/// the central directory, no two entries sharing a byte.
-fn check_entries(archive: &mut ZipArchive<Cursor<&[u8]>>, bytes: &[u8], directory: &Directory) -> Result<(), String> {
-    if archive.offset() != directory.archive_start as u64 || archive.central_directory_start() != directory.start as u64 {
-        return Err("the central directory is not where the end record says".into());
-    }
-    let mut spans = Vec::with_capacity(archive.len().min((directory.end - directory.start) / 46));
-    for index in 0..archive.len() {
-        let file = archive.by_index_raw(index).map_err(|e| format!("entry {index} is unreadable: {e}"))?;
-        let name = file.name_raw().to_vec();
-        let shown = String::from_utf8_lossy(&name).into_owned();
-        if !matches!(file.compression(), CompressionMethod::Stored | CompressionMethod::Deflated) || file.encrypted() {
-            return Err(format!("entry {shown} uses a storage method a bundle never does"));
+/// Each entry: a UTF-8 name no other entry has, a method the stub can
+/// read, its local header inside the archive and naming the same entry,
+/// its data before the central directory, no two entries sharing a byte.
+fn check_entries<'a>(records: &[Record<'a>], bytes: &[u8], directory: &Directory) -> Result<HashMap<&'a str, Located>, String> {
+    let mut entries = HashMap::with_capacity(records.len());
+    let mut spans = Vec::with_capacity(records.len());
+    for record in records {
+        let name = std::str::from_utf8(record.name).map_err(|_| "an entry's name is not UTF-8".to_string())?;
+        let stored = record.method == 0;
+        if !(stored || record.method == zstd_frames::METHOD) || record.flags & 1 != 0 {
+            return Err(format!("entry {name} uses a storage method a bundle never does"));
         }
-        if file.compression() == CompressionMethod::Stored && file.size() != file.compressed_size() {
-            return Err(format!("entry {shown} is stored with two different sizes"));
+        if stored && record.size != record.compressed {
+            return Err(format!("entry {name} is stored with two different sizes"));
         }
-        let header = usize::try_from(file.header_start()).ok().filter(|&h| h >= directory.archive_start);
-        let header = header.ok_or_else(|| format!("entry {shown} starts outside the archive"))?;
-        check_local_header(bytes, header, &name).map_err(|e| format!("entry {shown}: {e}"))?;
-        let data_start = file.data_start().and_then(|s| usize::try_from(s).ok());
-        let data_end = data_start.and_then(|s| s.checked_add(usize::try_from(file.compressed_size()).ok()?));
-        match data_end {
-            Some(end) if end <= directory.start => spans.push((header, end)),
-            _ => return Err(format!("entry {shown} runs past the start of the central directory")),
+        let header = usize::try_from(record.offset).ok().and_then(|offset| directory.archive_start.checked_add(offset));
+        let header = header.filter(|&h| h < directory.start).ok_or_else(|| format!("entry {name} starts outside the archive"))?;
+        let data_start = zip_records::local_data_start(bytes, header, record.name).map_err(|e| format!("entry {name}: {e}"))?;
+        let data_end = usize::try_from(record.compressed).ok().and_then(|size| data_start.checked_add(size));
+        let data_end = data_end.filter(|&end| end <= directory.start).ok_or_else(|| format!("entry {name} runs past the start of the central directory"))?;
+        spans.push((header, data_end));
+        if entries.insert(name, Located { data: data_start..data_end, stored, size: record.size }).is_some() {
+            return Err("two entries have the same name".into());
         }
     }
     spans.sort_unstable();
     if spans.windows(2).any(|pair| pair[0].1 > pair[1].0) {
         return Err("two entries share bytes of the archive".into());
     }
-    Ok(())
+    Ok(entries)
 }
 
-/// Every entry is the manifest or has a hash in it; names are unique
-/// and relative.
-fn check_names(archive: &ZipArchive<Cursor<&[u8]>>, manifest: &Manifest) -> Result<(), String> {
-    if archive.has_duplicate_names() {
-        return Err("two entries have the same name".into());
-    }
-    for name in archive.file_names_raw() {
-        let name = std::str::from_utf8(name).map_err(|_| "an entry's name is not UTF-8".to_string())?;
+/// Every entry is the manifest or has a hash in it; names are relative.
+fn check_names(entries: &HashMap<&str, Located>, manifest: &Manifest) -> Result<(), String> {
+    let mut names: Vec<&str> = entries.keys().copied().collect();
+    // The same entry is named in every refusal, whatever the hash order.
+    names.sort_unstable();
+    for name in names {
         check_archive_name(name)?;
         if name != layout::MANIFEST && !manifest.hashes.contains_key(name) {
             return Err(format!("entry {name} is not in the manifest"));
@@ -178,30 +186,9 @@ fn central_directory(bytes: &[u8]) -> Result<Directory, String> {
     Ok(Directory { archive_start, start, end: directory_end })
 }
 
-/// A local file header at `at` that names `name`.
-fn check_local_header(bytes: &[u8], at: usize, name: &[u8]) -> Result<(), String> {
-    const LOCAL: u32 = 0x0403_4b50;
-    if le32(bytes, at) != Some(LOCAL) {
-        return Err("no local header where the central directory says".into());
-    }
-    let length = usize::from(le16(bytes, at + 26).ok_or("the local header is cut off")?);
-    if bytes.get(at + 30..at + 30 + length) != Some(name) {
-        return Err("the local header names another entry".into());
-    }
-    Ok(())
-}
 
-fn le16(bytes: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(bytes.get(at..at.checked_add(2)?)?.try_into().ok()?))
-}
 
-fn le32(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.get(at..at.checked_add(4)?)?.try_into().ok()?))
-}
 
-fn le64(bytes: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(bytes.get(at..at.checked_add(8)?)?.try_into().ok()?))
-}
 
 /// Where the payload ends: at the end of the file, or in a signed PE file
 /// at its Authenticode certificate table, before the zero bytes (at most
@@ -241,15 +228,16 @@ fn certificate_offset(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::{Data, Writer};
     use crate::manifest::{self, Layout, Native, NativeKind, PythonInfo, PythonOptions};
-    use std::io::Write;
-    use zip::write::SimpleFileOptions;
+    use crate::zstd_frames;
 
     const LIBPYTHON: &str = ".pybundle/lib/libpython3.11.so.1.0";
 
-    /// A stub followed by an archive of `entries` (plus any `extra` ones
-    /// the manifest does not name) and its manifest.
-    fn bundle(entries: &[(&str, &[u8], CompressionMethod)], extra: &[&str]) -> Vec<u8> {
+    /// A stub followed by an archive of `entries` (name, content, whether
+    /// compressed), plus any `extra` ones the manifest does not name, and
+    /// its manifest.
+    fn bundle(entries: &[(&str, &[u8], bool)], extra: &[&str]) -> Vec<u8> {
         let hashes = entries.iter().map(|(n, d, _)| (n.to_string(), blake3::hash(d).to_hex().to_string())).collect();
         let manifest = Manifest {
             format: manifest::FORMAT,
@@ -263,23 +251,21 @@ mod tests {
             hashes,
             options: PythonOptions::default(),
         };
-        let mut out = Cursor::new(b"\x7fELF stub".to_vec());
-        out.set_position(10);
-        let mut zip = zip::ZipWriter::new(out);
-        let files = entries.iter().map(|&(n, d, m)| (n, d, m)).chain(extra.iter().map(|&n| (n, &b"x"[..], CompressionMethod::Stored)));
-        for (name, data, method) in files.chain([(layout::MANIFEST, &manifest.to_json()[..], CompressionMethod::Stored)]) {
-            zip.start_file(name, SimpleFileOptions::default().compression_method(method)).unwrap();
-            zip.write_all(data).unwrap();
+        let mut zip = Writer::new(b"\x7fELF stub".to_vec());
+        for &(name, content, compressed) in entries {
+            let frames: Vec<u8> = content.chunks(1000).flat_map(|part| zstd_frames::encode_frame(part, 3).unwrap()).collect();
+            zip.add_file(name, content, if compressed { Data::Zstd(&frames) } else { Data::Stored }).unwrap();
         }
-        zip.finish().unwrap().into_inner()
+        for name in extra {
+            zip.add_file(name, b"x", Data::Stored).unwrap();
+        }
+        zip.add_file(layout::MANIFEST, &manifest.to_json(), Data::Stored).unwrap();
+        zip.finish().unwrap()
     }
 
     fn sample(extra: &[&str]) -> Vec<u8> {
         let text: &[u8] = &[b'a'; 3000];
-        bundle(
-            &[(LIBPYTHON, b"\x7fELF lib", CompressionMethod::Stored), ("__main__.pyc", text, CompressionMethod::Deflated)],
-            extra,
-        )
+        bundle(&[(LIBPYTHON, b"\x7fELF lib", false), ("__main__.pyc", text, true)], extra)
     }
 
     #[test]
@@ -287,8 +273,15 @@ mod tests {
         let bytes = sample(&[]);
         let payload = Payload::open(&bytes).unwrap();
         assert_eq!(&*payload.entry(LIBPYTHON).unwrap(), b"\x7fELF lib");
-        assert_eq!(payload.entry("__main__.pyc").unwrap().len(), 3000);
+        assert_eq!(&*payload.entry("__main__.pyc").unwrap(), &[b'a'; 3000][..]);
         assert_eq!(payload.entry_size("__main__.pyc"), Some(3000));
+        let mut out = vec![0; 3000];
+        payload.entry_into("__main__.pyc", &mut out).unwrap();
+        assert!(out.iter().all(|&b| b == b'a'));
+        assert!(payload.entry_into("__main__.pyc", &mut [0; 10]).is_err());
+        // Standard zip readers agree.
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+        assert_eq!(archive.by_name_raw(b"__main__.pyc").unwrap().compression(), zip::CompressionMethod::ZSTD);
     }
 
     fn refusal(bytes: &[u8]) -> String {
@@ -303,13 +296,27 @@ mod tests {
         assert!(refusal(&sample(&["evil.pyc"])).contains("evil.pyc is not in the manifest"));
         assert!(refusal(&sample(&["../x"])).contains("relative path"));
 
-        // The central directory says __main__.pyc inflates to 4 GiB.
+        // The central directory says __main__.pyc decodes to 4 GiB.
         let mut claims = sample(&[]);
         let record = claims.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
         let record = claims[..record].windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
         claims[record + 24..record + 28].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
         let payload = Payload::open(&claims).unwrap();
         assert!(payload.entry("__main__.pyc").unwrap_err().contains("stated size"));
+    }
+
+    #[test]
+    fn a_damaged_compressed_entry_is_an_error() {
+        let bytes = sample(&[]);
+        let payload = Payload::open(&bytes).unwrap();
+        let data = payload.find("__main__.pyc").unwrap().0.data.clone();
+        for at in data {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x20;
+            let payload = Payload::open(&damaged).unwrap();
+            let error = payload.entry("__main__.pyc").unwrap_err();
+            assert!(error.starts_with("entry __main__.pyc"), "{error}");
+        }
     }
 
     /// A minimal PE32+ header whose security directory points at `cert`.

@@ -15,6 +15,7 @@ use super::dists::Sites;
 use super::imports::{is_dotted_name, scan, Scan};
 use super::nodes::{assign_reasons, eagerly_imported, Edge, Node};
 use super::resolve::{package_dirs, Resolver};
+use super::codecs::Codecs;
 use super::rules::{implicit, is_never, is_test_dir, lazy_only, ALWAYS, FROZEN};
 use super::{Analysis, Entry, Inputs, LeftOut, Missing, Module, ModuleKind, Origin, Reason, Seen};
 use anyhow::{bail, Context, Result};
@@ -94,6 +95,8 @@ struct Graph<'i> {
     warnings: Vec<String>,
     /// Top-level packages whose files code reads by path.
     read_by_path: BTreeSet<String>,
+    /// The target's codec aliases, read when a codec name is first seen.
+    codecs: Option<Codecs>,
 }
 
 impl<'i> Graph<'i> {
@@ -123,6 +126,7 @@ impl<'i> Graph<'i> {
             missing: BTreeMap::new(),
             warnings: Vec::new(),
             read_by_path: BTreeSet::new(),
+            codecs: None,
         }
     }
 
@@ -275,6 +279,23 @@ impl<'i> Graph<'i> {
             self.app_strings(name, &found.dotted_strings);
         }
         self.read_by_path.extend(found.template_packages.iter().map(|p| top_level(p).to_string()));
+        for codec in &found.codec_names {
+            self.include_codec(name, codec);
+        }
+    }
+
+    /// The `encodings` module of codec `codec`, which `importer` names.
+    fn include_codec(&mut self, importer: &str, codec: &str) {
+        if self.codecs.is_none() {
+            let aliases = self.nodes.get("encodings.aliases").and_then(|node| match &node.module.kind {
+                ModuleKind::Source(path) => Some(path.clone()),
+                _ => None,
+            });
+            self.codecs = Some(aliases.map(|path| Codecs::read(&path)).unwrap_or_default());
+        }
+        if let Some(module) = self.codecs.as_ref().and_then(|codecs| codecs.module(codec)) {
+            self.include_quietly(&module, Via::Implied(importer));
+        }
     }
 
     /// Brings in an imported module and the names imported from it that

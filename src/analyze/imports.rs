@@ -1,8 +1,9 @@
 //! The imports of one module, read from its logical lines: `import`,
 //! `from ... import`, `importlib.import_module("...")`,
 //! `importlib.util.find_spec("...")` and `__import__("...")`, wherever they
-//! are (functions, classes, branches); and the dotted names its string
-//! literals spell (`"mysite.settings"`).
+//! are (functions, classes, branches); the dotted names its string
+//! literals spell (`"mysite.settings"`); and the text codecs it names
+//! (`.encode("cp1252")`, `encoding="euc-jp"`, `codecs.lookup("idna")`).
 //! Block structure comes from indentation: an import in a `try:` body whose
 //! handlers catch `ImportError` (or in `with suppress(ImportError):`) is
 //! optional, one in an `if` branch that the target never takes is dropped,
@@ -47,7 +48,19 @@ pub struct Scan {
     /// Packages whose files are read by path, named as jinja2's
     /// `PackageLoader("package", ...)` names them.
     pub template_packages: Vec<String>,
+    /// Codec names as written where a codec is looked up: the first
+    /// argument of `.encode(...)`, `.decode(...)` and `codecs.lookup(...)`
+    /// (and codecs' other look-ups), the second of `str(x, ...)`,
+    /// `bytes(x, ...)`, `codecs.encode(x, ...)` and `codecs.decode(x, ...)`,
+    /// and a string given to or assigned to a name ending in `encoding`.
+    pub codec_names: Vec<String>,
 }
+
+/// Functions of `codecs` whose first argument is a codec name.
+const CODEC_LOOKUPS: &[&str] = &[
+    "lookup", "getencoder", "getdecoder", "getincrementalencoder", "getincrementaldecoder", "getreader", "getwriter",
+    "iterencode", "iterdecode",
+];
 
 /// Exceptions whose handlers make the imports of a `try:` body optional.
 const IMPORT_ERRORS: &[&str] = &["ImportError", "ModuleNotFoundError", "Exception", "BaseException"];
@@ -68,7 +81,10 @@ pub fn scan(source: &str, target: &Target, name: &str, tools_unused: bool) -> Re
     dotted_strings.sort();
     dotted_strings.dedup();
     let template_packages = scanner.template_packages;
-    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all, dotted_strings, template_packages })
+    let mut codec_names = scanner.codec_names;
+    codec_names.sort();
+    codec_names.dedup();
+    Ok(Scan { imports: without(scanner.imports, &unused), all: scanner.all, dotted_strings, template_packages, codec_names })
 }
 
 /// `imports` but those at the `unused` indices, with `instead_of` renumbered.
@@ -135,6 +151,7 @@ struct Scanner<'s> {
     all: Vec<String>,
     dotted_strings: Vec<String>,
     template_packages: Vec<String>,
+    codec_names: Vec<String>,
     /// Module-level flags whose value on the target is known.
     flags: HashMap<String, bool>,
     /// Flags assigned again: never flags after that.
@@ -383,6 +400,8 @@ impl<'s> Scanner<'s> {
                     self.dotted_strings.push(module.to_string());
                 }
             }
+            let codecs = codec_names(&toks[..i], tok, &toks[i + 1..]);
+            self.codec_names.extend(codecs.into_iter().map(String::from));
             if let (Tok::Name("PackageLoader"), Some([Tok::Op(b'('), Tok::Str(Some(package)), ..])) = (tok, toks.get(i + 1..)) {
                 if is_dotted_name(package) {
                     self.template_packages.push(package.to_string());
@@ -526,6 +545,60 @@ pub fn is_dotted_name(text: &str) -> bool {
     !text.is_empty() && text.split('.').all(is_identifier)
 }
 
+/// The codecs that the call or assignment at `tok` names (see
+/// [`Scan::codec_names`]): the string literals of the argument or value
+/// that names a codec (`x.decode(name or "cp437")`); `before` and `after`
+/// are the tokens around `tok`.
+fn codec_names<'a>(before: &[Tok<'a>], tok: &Tok<'a>, after: &[Tok<'a>]) -> Vec<&'a str> {
+    let Tok::Name(name) = tok else { return Vec::new() };
+    let attribute = matches!(before.last(), Some(Tok::Op(b'.')));
+    let of_codecs = attribute && before.len() >= 2 && before[before.len() - 2] == Tok::Name("codecs");
+    let argument = match *name {
+        "encode" | "decode" if of_codecs => 1,
+        "encode" | "decode" if attribute => 0,
+        "str" | "bytes" if !attribute => 1,
+        lookup if of_codecs && CODEC_LOOKUPS.contains(&lookup) => 0,
+        name if name.to_ascii_lowercase().ends_with("encoding") => {
+            return match after {
+                [Tok::Op(b'='), value @ ..] => literals(value),
+                _ => Vec::new(),
+            };
+        }
+        _ => return Vec::new(),
+    };
+    match after {
+        [Tok::Op(b'('), arguments @ ..] => literals(nth_argument(arguments, argument)),
+        _ => Vec::new(),
+    }
+}
+
+/// The tokens of argument `n` of a call whose arguments start `tokens`.
+fn nth_argument<'t, 'a>(tokens: &'t [Tok<'a>], n: usize) -> &'t [Tok<'a>] {
+    let (mut depth, mut index, mut start) = (0usize, 0, 0);
+    for (at, tok) in tokens.iter().enumerate() {
+        match tok {
+            Tok::Op(b'(' | b'[' | b'{') => depth += 1,
+            Tok::Op(b')' | b']' | b'}') if depth == 0 => return if index == n { &tokens[start..at] } else { &[] },
+            Tok::Op(b')' | b']' | b'}') => depth -= 1,
+            Tok::Op(b',') if depth == 0 => {
+                if index == n {
+                    return &tokens[start..at];
+                }
+                index += 1;
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if index == n { &tokens[start..] } else { &[] }
+}
+
+/// The string literals of one expression's tokens, up to where it ends at
+/// its own level (a `,` or closing bracket).
+fn literals<'a>(tokens: &[Tok<'a>]) -> Vec<&'a str> {
+    nth_argument(tokens, 0).iter().filter_map(|tok| if let Tok::Str(Some(text)) = tok { Some(*text) } else { None }).collect()
+}
+
 /// A file name stem that `importlib.import_module` can import from a
 /// package, though `import` cannot spell it (`0001_initial`).
 pub fn is_module_stem(stem: &str) -> bool {
@@ -620,6 +693,32 @@ skipped = "http://localhost:80", "a:b:c", "only.module:"
         assert_eq!(modules(source), ["importlib", "x.y", ".sub", "pkg.other", "q.r", "html.parser", ".helpers"]);
         let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
         assert_eq!(scanned.dotted_strings, ["html.parser", "mysite.settings", "nope.either", "pkg.inner", "q.r", "server", "x.y"]);
+    }
+
+    #[test]
+    fn codec_names() {
+        let source = r#"
+text.encode("cp1252", "ignore")
+data.decode('euc-jp')
+codecs.lookup("Shift_JIS")
+codecs.getincrementaldecoder("utf-16")()
+codecs.encode(obj, "rot13")
+str(raw, "koi8-r")
+bytes(text, "big5")
+open("f", encoding="gb2312")
+DEFAULT_ENCODING = "mac-roman"
+filename.decode(self.metadata_encoding or 'cp437')
+open(f, "w", encoding=enc if enc else "iso8859-15", errors="x")
+skipped = text.encode(name)
+skipped = lookup("iso2022_jp")
+skipped = str(a, b, "cp437")
+skipped = {"charset": "latin-1"}
+"#;
+        let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
+        assert_eq!(
+            scanned.codec_names,
+            ["Shift_JIS", "big5", "cp1252", "cp437", "euc-jp", "gb2312", "iso8859-15", "koi8-r", "mac-roman", "rot13", "utf-16"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! third-party distribution reached is taken whole from its RECORD
 //! (`dists`).
 
+mod codecs;
 mod condition;
 mod dists;
 mod graph;
@@ -19,7 +20,7 @@ mod tests;
 
 pub use condition::Target;
 pub use graph::analyze;
-pub use rules::{ALWAYS, FROZEN, IMPLICIT, LAZY_ONLY, NEVER, TEST_DIRS};
+pub use rules::{ALL_CODECS, ALWAYS, FROZEN, IMPLICIT, LAZY_ONLY, NEVER, TEST_DIRS};
 
 use crate::probe::Interpreter;
 use anyhow::Context;

@@ -20,11 +20,21 @@ pub const FROZEN: &[&str] = &["_frozen_importlib", "_frozen_importlib_external"]
 /// and in distributions they are never followed nor bundled.
 pub const TEST_DIRS: &[&str] = &["test", "tests", "idle_test"];
 
-/// Modules that the interpreter needs whatever the app imports: codecs are
-/// looked up by name at run time (`"".encode("cp1252")`, the locale's
-/// encoding, `idna` for host names), so the whole `encodings` package.
+/// Modules that the interpreter needs whatever the app imports: the codecs
+/// package and the codecs of UTF-8 mode (stdio, file names, the locale)
+/// and of its fallbacks. Other codecs come when code names them (see
+/// `Scan::codec_names`), or all of them with `--all-codecs`.
 /// A trailing `.*` means the package and all its submodules.
-pub const ALWAYS: &[&str] = &["encodings.*"];
+pub const ALWAYS: &[&str] = &[
+    "encodings", "encodings.aliases", "encodings.utf_8", "encodings.utf_8_sig", "encodings.latin_1", "encodings.ascii",
+    // The other Unicode encodings, small wrappers of C codecs, which data
+    // names more than code does (a byte order mark says UTF-16).
+    "encodings.utf_16", "encodings.utf_16_le", "encodings.utf_16_be", "encodings.utf_32", "encodings.utf_32_le",
+    "encodings.utf_32_be", "encodings.unicode_escape", "encodings.raw_unicode_escape",
+];
+
+/// What `--all-codecs` adds: every codec of the stdlib.
+pub const ALL_CODECS: &str = "encodings.*";
 
 /// Imports that no Python source shows, as (module, what it needs). Applied
 /// when the module is imported by code or named as a root, not when it is
@@ -40,6 +50,8 @@ pub const IMPLICIT: &[(&str, &[&str])] = &[
     ("_elementtree", &["copy", "pyexpat", "xml.etree.ElementPath"]),
     ("_asyncio", &["asyncio"]),
     ("_ssl", &["_socket"]),
+    // Host names that are not ASCII are encoded with this codec.
+    ("_socket", &["encodings.idna"]),
     ("_sqlite3", &["collections", "sqlite3.dump"]),
     ("_zoneinfo", &["zoneinfo._common", "zoneinfo._tzpath"]),
     ("_json", &["json.decoder"]),

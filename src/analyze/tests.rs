@@ -91,16 +91,42 @@ fn hello_world_keeps_only_what_it_needs() {
     let python = probe(&base).unwrap();
     let analysis = analyze_script(&python, "print('hello')\n");
     let modules = names(&analysis);
-    for unwanted in ["ssl", "_ssl", "sqlite3", "_sqlite3", "_hashlib", "tkinter", "_tkinter", "email", "asyncio", "unittest", "doctest", "pydoc", "ctypes", "multiprocessing", "_decimal", "lzma"] {
+    // Codecs only as UTF-8 mode needs them: no CJK codec, no idna.
+    for unwanted in [
+        "ssl", "_ssl", "sqlite3", "_sqlite3", "_hashlib", "tkinter", "_tkinter", "email", "asyncio", "unittest", "doctest", "pydoc", "ctypes",
+        "multiprocessing", "_decimal", "lzma", "encodings.idna", "encodings.euc_jp", "_codecs_jp", "_multibytecodec", "encodings.cp1252",
+    ] {
         assert!(!modules.contains(&unwanted), "hello world has {unwanted}: {:?}", analysis.modules[unwanted].reason);
     }
-    for wanted in ["__main__", "encodings", "encodings.utf_8", "encodings.latin_1", "encodings.idna", "codecs", "io", "abc"] {
+    for wanted in ["__main__", "encodings", "encodings.utf_8", "encodings.latin_1", "encodings.ascii", "codecs", "io", "abc"] {
         assert!(modules.contains(&wanted), "hello world lacks {wanted}");
     }
     assert_eq!(analysis.modules["__main__"].reason, Reason::Entry);
     assert_eq!(analysis.modules["encodings.utf_8"].origin, Origin::Stdlib);
     assert!(analysis.distributions.is_empty());
     assert!(analysis.missing.iter().all(|m| !m.needed()), "{:?}", analysis.missing);
+}
+
+#[test]
+fn codecs_come_when_named_or_all_with_the_option() {
+    let Some(base) = base_python("codecs_come_when_named_or_all_with_the_option") else { return };
+    let python = probe(&base).unwrap();
+    let analysis = analyze_script(&python, "import socket, zipfile\nprint(b'x'.decode('EUC-JP'), open('f', encoding='cp1252'))\n");
+    let modules = names(&analysis);
+    // zipfile decodes names without the UTF-8 flag as cp437.
+    for wanted in ["encodings.euc_jp", "_codecs_jp", "_multibytecodec", "encodings.cp1252", "encodings.idna", "encodings.cp437"] {
+        assert!(modules.contains(&wanted), "lacks {wanted}");
+    }
+    assert!(!modules.contains(&"encodings.big5"));
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("app.py");
+    std::fs::write(&script, "print('hello')\n").unwrap();
+    let mut inputs = Inputs::new(&python, Entry::Script(script), &[]).unwrap();
+    inputs.roots = vec![crate::analyze::ALL_CODECS.to_string()];
+    let all = analyze(&inputs).unwrap();
+    for wanted in ["encodings.big5", "_codecs_tw", "encodings.cp1252", "encodings.mac_roman"] {
+        assert!(all.modules.contains_key(wanted), "--all-codecs lacks {wanted}");
+    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Building a Windows bundle (`--target x86_64-pc-windows`), from Linux or
-//! on Windows itself: the official embeddable CPython distribution
+//! The [`Target`] for Windows bundles (`--target x86_64-pc-windows`), built
+//! from Linux or on Windows itself: the official embeddable CPython distribution
 //! (`--python-home`) supplies python3X.dll, the DLLs, the stdlib's `.pyd`
 //! files and its bytecode (taken as it is from python3X.zip); win_amd64
 //! wheels (`--wheels`) supply third-party packages, of which the app's
@@ -14,200 +14,226 @@ mod stdlib;
 mod system_dlls;
 mod wheels;
 
-use crate::analyze::{self, Entry as AnalysisEntry};
+use crate::analyze::{self, Analysis, Entry as AnalysisEntry, Inputs};
 use crate::build_cache::BuildCache;
 use crate::cli::Options;
 use crate::compile;
-use crate::contents;
+use crate::contents::Contents;
 use crate::pe::{self, Resources, Subsystem, VersionInfo};
-use crate::pipeline::{self, Built};
-use crate::plan::{Compression, Entry, Plan};
+use crate::plan::{Entry, Plan};
 use crate::progress::Progress;
 use crate::stubs;
-use crate::write;
+use crate::target::{Natives, Target};
 use anyhow::{bail, Context, Result};
+use compiler::Compiler;
 use home::Home;
 use pybundle_bootloader::layout;
-use pybundle_bootloader::manifest::{self, Layout, Manifest, NativeKind, PythonInfo};
+use pybundle_bootloader::manifest::NativeKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The stub's Rust target.
 const STUB_TARGET: &str = "x86_64-pc-windows-gnu";
 
-/// `--target` values that mean Windows.
-const TARGET_NAMES: &[&str] = &["x86_64-pc-windows", "x86_64-pc-windows-gnu", "x86_64-pc-windows-msvc", "windows"];
-
-/// `--target` values that mean Linux.
-const LINUX_NAMES: &[&str] = &["x86_64-unknown-linux-gnu", "x86_64-linux", "linux"];
-
-/// Whether these options build for Windows: `--target` says so, or, without
-/// it, pybundle runs on Windows. Windows-only options with a Linux target
-/// are an error.
-pub fn is_target(options: &Options) -> Result<bool> {
-    let windows = match options.target.as_deref() {
-        None => cfg!(windows),
-        Some(t) if TARGET_NAMES.contains(&t) => true,
-        Some(t) if LINUX_NAMES.contains(&t) => false,
-        Some(t) => bail!("unknown --target {t}; use x86_64-pc-windows or x86_64-unknown-linux-gnu"),
-    };
-    if !windows {
-        let windows_only = [
-            ("--python-home", options.python_home.is_some()),
-            ("--wheels", options.wheels.is_some()),
-            ("--icon", options.icon.is_some()),
-            ("--version-file", options.version_file.is_some()),
-            ("--windowed", options.windowed),
-        ];
-        if let Some((flag, _)) = windows_only.iter().find(|(_, set)| *set) {
-            bail!("{flag} is for Windows bundles; add --target x86_64-pc-windows");
-        }
-    }
-    Ok(windows)
+/// A Windows build: the distribution, its stdlib's bytecode, the compiling
+/// CPython, the stub with its resources, and the wheels unpacked (with the
+/// distribution's extension modules) where the analysis finds them.
+pub struct Windows {
+    home: Home,
+    stdlib: stdlib::Stdlib,
+    compiler: Compiler,
+    stub: Vec<u8>,
+    /// Holds `site-packages` and `DLLs` for the analysis.
+    _workdir: tempfile::TempDir,
+    site: PathBuf,
+    dlls_dir: PathBuf,
+    /// The compiling CPython's stdlib sources (if it has them) and `dlls_dir`.
+    stdlib_dirs: Vec<PathBuf>,
 }
 
-/// Builds `dist/NAME.exe` (onefile) or `dist/NAME/NAME.exe` with
-/// `_internal\` beside it (onedir).
-pub fn build(options: &Options) -> Result<Built> {
-    let progress = Progress::new(options.quiet);
-    let python_options = crate::python_options::parse(&options.python_options, options.hash_seed)?;
-    let entry = pipeline::analysis_entry(options)?;
-    let name = pipeline::output_name(options)?;
-    let exe_name = if name.to_ascii_lowercase().ends_with(".exe") { name.clone() } else { format!("{name}.exe") };
-    let dir_name = exe_name[..exe_name.len() - 4].to_string();
-
-    let home_path = home_path(options)?;
-    let home = home::open(&home_path)?;
-    let (_, minor, micro) = home.version;
-    progress.step(format_args!("Python 3.{minor}.{micro} for Windows from {}", home_path.display()));
-    let stdlib = stdlib::read(&home)?;
-    let given_python = options.python.as_deref().filter(|p| crate::discover::VersionRequest::parse(p).is_none());
-    let compiler = compiler::find(given_python, Some(home_path.as_path()).filter(|p| p.is_dir()), minor, &stdlib.magic)?;
-    progress.step(format_args!("compiling with {}", compiler.command.display()));
-    let stub = pe::apply_resources(stubs::for_target(STUB_TARGET)?, &resources(options, &name, &exe_name)?)?;
-
-    let workdir = crate::cleanup::tempdir()?;
-    let site = workdir.path().join("site-packages");
-    std::fs::create_dir_all(&site)?;
-    if let Some(dir) = &options.wheels {
-        let unpacked = wheels::install(dir, minor, &site)?;
-        progress.step(format_args!("wheels installed for analysis: {}", list(&unpacked.installed)));
-        if !unpacked.skipped.is_empty() {
-            progress.warn(format_args!("wheels left out: {}", unpacked.skipped.join(", ")));
+impl Windows {
+    /// Reads the distribution (`--python-home`), finds the compiling
+    /// CPython, makes the stub for the app `name` and unpacks the wheels
+    /// (`--wheels`).
+    pub fn open(options: &Options, name: &str, progress: &Progress) -> Result<Windows> {
+        if options.trace_run.is_some() {
+            bail!("--trace-run runs the app with the target interpreter, which a Windows build cannot run here; build without --trace-run");
         }
-    }
-    // The stdlib's extension modules, where the analysis can find them.
-    let dlls_dir = workdir.path().join("DLLs");
-    std::fs::create_dir_all(&dlls_dir)?;
-    for (name, data) in home.files.iter().filter(|(name, _)| name.ends_with(".pyd")) {
-        std::fs::write(dlls_dir.join(name), data)?;
-    }
-    let stdlib_dirs: Vec<PathBuf> = compiler.stdlib.iter().cloned().chain([dlls_dir.clone()]).collect();
-    let analysis = analyze_app(entry.clone(), options, &site, &stdlib_dirs, home.version)?;
-    let taken: Vec<&str> = analysis.distributions.iter().map(|d| d.name.as_str()).collect();
-    progress.step(format_args!("{} modules; distributions the app imports: {}", analysis.modules.len(), list(&taken)));
-    let contents = contents::from_analysis(&analysis, &entry, &options.collect_files, &options.add_data, false, workdir.path())?;
-    let from_stdlib = |path: &Path| stdlib_dirs.iter().any(|dir| path.starts_with(dir));
-    let (stdlib_sources, app_sources): (Vec<_>, Vec<_>) = contents.sources.iter().partition(|s| from_stdlib(&s.job.source));
-
-    progress.step(format_args!("compiling {} modules", app_sources.len()));
-    let jobs: Vec<compile::Job> = app_sources.iter().map(|s| s.job.clone()).collect();
-    let pycs = compile::compile_with(&compiler.command, &compiler.magic, &jobs, python_options.optimize, &BuildCache::user())?;
-    let mut plan = Plan::default();
-    let compiled = app_sources.iter().zip(pycs).map(|(s, data)| (s.name.as_str(), s.why.as_str(), data));
-    plan.push_compiled(compiled, &contents.directories);
-    let app_names: BTreeSet<String> = plan.entries.iter().map(|e| e.name.clone()).collect();
-    let mut stdlib_pycs = stdlib.pycs;
-    if compiler.stdlib.is_some() {
-        // Only what the app reaches (a module the host has but Windows
-        // lacks, like posix-only ones, is not in the zip and stays out).
-        let reached: BTreeSet<&str> = stdlib_sources.iter().map(|s| s.name.as_str()).collect();
-        stdlib_pycs.retain(|name, _| reached.contains(name.as_str()));
-    } else {
-        progress.step("the compiling Python has no stdlib sources to analyse; taking the whole stdlib");
-    }
-    for (name, data) in stdlib_pycs {
-        if !app_names.contains(&name) {
-            plan.push(Entry::bytecode(name, data, "stdlib (embeddable distribution)".into()));
+        if options.glibc_floor.is_some() {
+            bail!("--glibc-floor is for Linux bundles; leave it out with --target x86_64-pc-windows");
         }
+        let home_path = home_path(options)?;
+        let home = home::open(&home_path)?;
+        let (_, minor, micro) = home.version;
+        progress.step(format_args!("Python 3.{minor}.{micro} for Windows from {}", home_path.display()));
+        let stdlib = stdlib::read(&home)?;
+        let given_python = options.python.as_deref().filter(|p| crate::discover::VersionRequest::parse(p).is_none());
+        let compiler = compiler::find(given_python, Some(home_path.as_path()).filter(|p| p.is_dir()), minor, &stdlib.magic)?;
+        progress.step(format_args!("compiling with {}", compiler.command.display()));
+        let (exe_name, _) = exe_and_dir_names(name);
+        let stub = pe::apply_resources(stubs::for_target(STUB_TARGET)?, &resources(options, name, &exe_name)?)?;
+
+        let workdir = crate::cleanup::tempdir()?;
+        let site = workdir.path().join("site-packages");
+        std::fs::create_dir_all(&site)?;
+        if let Some(dir) = &options.wheels {
+            let unpacked = wheels::install(dir, minor, &site)?;
+            progress.step(format_args!("wheels installed for analysis: {}", list(&unpacked.installed)));
+            if !unpacked.skipped.is_empty() {
+                progress.warn(format_args!("wheels left out: {}", unpacked.skipped.join(", ")));
+            }
+        }
+        // The stdlib's extension modules, where the analysis can find them.
+        let dlls_dir = workdir.path().join("DLLs");
+        std::fs::create_dir_all(&dlls_dir)?;
+        for (name, data) in home.files.iter().filter(|(name, _)| name.ends_with(".pyd")) {
+            std::fs::write(dlls_dir.join(name), data)?;
+        }
+        let stdlib_dirs: Vec<PathBuf> = compiler.stdlib.iter().cloned().chain([dlls_dir.clone()]).collect();
+        Ok(Windows { home, stdlib, compiler, stub, _workdir: workdir, site, dlls_dir, stdlib_dirs })
     }
 
-    progress.step("collecting DLLs and extension modules");
-    let mut natives = home_natives(&home);
-    // What is loaded by name or import; the closure adds what they need.
-    let mut wanted: BTreeSet<String> = BTreeSet::from([format!("{}/{}", layout::LIB_DIR, home.dll)]);
-    for extension in &contents.extensions {
-        if extension.path.starts_with(&dlls_dir) {
+    fn from_stdlib(&self, path: &Path) -> bool {
+        self.stdlib_dirs.iter().any(|dir| path.starts_with(dir))
+    }
+}
+
+impl Target for Windows {
+    fn stub(&self) -> &[u8] {
+        &self.stub
+    }
+
+    fn version(&self) -> (u32, u32, u32) {
+        self.home.version
+    }
+
+    fn output_names(&self, name: &str) -> (String, String) {
+        exe_and_dir_names(name)
+    }
+
+    /// The app's directory, `--paths`, the stdlib (the host's sources and
+    /// the distribution's `.pyd` files) and the unpacked wheels, read as
+    /// win32.
+    fn analysis_inputs(&self, entry: AnalysisEntry, paths: &[PathBuf]) -> Result<Inputs> {
+        let first = match &entry {
+            AnalysisEntry::Script(script) => std::fs::canonicalize(script)?.parent().map(Path::to_path_buf).unwrap_or_default(),
+            AnalysisEntry::Module(_) => std::env::current_dir().context("the current directory cannot be read")?,
+        };
+        let search_path =
+            std::iter::once(first).chain(paths.iter().cloned()).chain(self.stdlib_dirs.iter().cloned()).chain([self.site.clone()]).collect();
+        let version = self.home.version;
+        Ok(Inputs {
+            seen: Vec::new(),
+            entry,
+            search_path,
+            stdlib_dirs: self.stdlib_dirs.clone(),
+            builtin_modules: stdlib::BUILTIN.iter().map(|m| m.to_string()).collect(),
+            ext_suffixes: vec![format!(".cp3{}-win_amd64.pyd", version.1), ".pyd".into()],
+            roots: Vec::new(),
+            startup: stdlib::STARTUP.iter().map(|m| m.to_string()).collect(),
+            excludes: Vec::new(),
+            target: analyze::Target { version, platform: "win32".into() },
+        })
+    }
+
+    fn analyze(&self, inputs: &mut Inputs, progress: &Progress) -> Result<(Analysis, BTreeSet<String>)> {
+        let analysis = analyze::analyze(inputs)?;
+        let taken: Vec<&str> = analysis.distributions.iter().map(|d| d.name.as_str()).collect();
+        progress.step(format_args!("distributions the app imports: {}", list(&taken)));
+        Ok((analysis, BTreeSet::new()))
+    }
+
+    /// The app's modules compiled by the host CPython; the stdlib's taken
+    /// from the distribution: those the app reaches, or all of them when
+    /// the compiling CPython has no sources to analyse.
+    fn bytecode(&self, contents: &Contents, optimize: u8, progress: &Progress) -> Result<Vec<Entry>> {
+        let (stdlib_sources, app_sources): (Vec<_>, Vec<_>) = contents.sources.iter().partition(|s| self.from_stdlib(&s.job.source));
+        progress.step(format_args!("compiling {} modules", app_sources.len()));
+        let jobs: Vec<compile::Job> = app_sources.iter().map(|s| s.job.clone()).collect();
+        let pycs = compile::compile_with(&self.compiler.command, &self.compiler.magic, &jobs, optimize, &BuildCache::user())?;
+        let mut entries: Vec<Entry> = app_sources.iter().zip(pycs).map(|(s, data)| Entry::bytecode(s.name.clone(), data, s.why.clone())).collect();
+        let app_names: BTreeSet<String> = entries.iter().map(|e| e.name.clone()).collect();
+        let reached: Option<BTreeSet<&str>> = match self.compiler.stdlib {
+            // Only what the app reaches (a module the host has but Windows
+            // lacks, like posix-only ones, is not in the zip and stays out).
+            Some(_) => Some(stdlib_sources.iter().map(|s| s.name.as_str()).collect()),
+            None => {
+                progress.step("the compiling Python has no stdlib sources to analyse; taking the whole stdlib");
+                None
+            }
+        };
+        for (name, data) in &self.stdlib.pycs {
+            if reached.as_ref().is_none_or(|r| r.contains(name.as_str())) && !app_names.contains(name) {
+                entries.push(Entry::bytecode(name.clone(), data.clone(), "stdlib (embeddable distribution)".into()));
+            }
+        }
+        Ok(entries)
+    }
+
+    fn codecs(&self) -> Vec<String> {
+        if self.compiler.stdlib.is_none() {
+            return Vec::new();
+        }
+        self.stdlib.pycs.keys().filter_map(|name| name.strip_prefix("encodings/")?.strip_suffix(".pyc").map(String::from)).collect()
+    }
+
+    /// The DLLs and extension modules the app loads, with the DLLs they
+    /// need (system DLLs stay out), and the data files.
+    fn natives(&self, contents: &Contents, plan: &mut Plan, progress: &Progress) -> Result<Natives> {
+        progress.step("collecting DLLs and extension modules");
+        let mut natives = home_natives(&self.home);
+        // What is loaded by name or import; the closure adds what they need.
+        let libpython = format!("{}/{}", layout::LIB_DIR, self.home.dll);
+        let mut wanted: BTreeSet<String> = BTreeSet::from([libpython.clone()]);
+        for extension in &contents.extensions {
             wanted.insert(extension.archive_name.clone());
-            continue;
+            if extension.path.starts_with(&self.dlls_dir) {
+                continue;
+            }
+            let data = std::fs::read(&extension.path).with_context(|| format!("cannot read {}", extension.path.display()))?;
+            natives.push(Entry::native(extension.archive_name.clone(), NativeKind::Extension { module: extension.module.clone() }, data, extension.why.clone()));
         }
-        let data = std::fs::read(&extension.path).with_context(|| format!("cannot read {}", extension.path.display()))?;
-        wanted.insert(extension.archive_name.clone());
-        natives.push(Entry::native(extension.archive_name.clone(), NativeKind::Extension { module: extension.module.clone() }, data, extension.why.clone()));
-    }
-    if compiler.stdlib.is_none() {
-        wanted.extend(natives.iter().map(|e| e.name.clone()));
-    }
-    for file in &contents.data {
-        let data = std::fs::read(&file.path).with_context(|| format!("cannot read {}", file.path.display()))?;
-        if file.name.to_ascii_lowercase().ends_with(".dll") {
-            wanted.insert(file.name.clone());
-            natives.push(Entry::native(file.name.clone(), NativeKind::Library, data, file.why.clone()));
-        } else {
-            plan.push(Entry::data(file.name.clone(), data, file.why.clone()));
+        if self.compiler.stdlib.is_none() {
+            wanted.extend(natives.iter().map(|e| e.name.clone()));
         }
-    }
-    let closure = {
-        let list: Vec<dlls::Native> = natives.iter().map(|e| dlls::Native { name: &e.name, data: &e.data }).collect();
-        dlls::closure(&list)?
-    };
-    for line in &closure.unresolved {
-        progress.warn(format_args!("{line}, which is neither bundled nor part of Windows; it must be installed where the app runs"));
-    }
-    let needed: BTreeSet<String> =
-        wanted.iter().flat_map(|name| closure.needs.get(name).into_iter().flatten().chain([name])).cloned().collect();
-    natives.retain(|e| needed.contains(&e.name));
-    for mut entry in load_order(natives, &closure.needs) {
-        if options.onefile {
-            // Written once into the cache directory, never read in place.
-            entry.compression = Compression::Deflated;
+        for file in &contents.data {
+            let data = std::fs::read(&file.path).with_context(|| format!("cannot read {}", file.path.display()))?;
+            if file.name.to_ascii_lowercase().ends_with(".dll") {
+                wanted.insert(file.name.clone());
+                natives.push(Entry::native(file.name.clone(), NativeKind::Library, data, file.why.clone()));
+            } else {
+                plan.push(Entry::data(file.name.clone(), data, file.why.clone()));
+            }
         }
-        plan.push(entry);
+        let closure = {
+            let list: Vec<dlls::Native> = natives.iter().map(|e| dlls::Native { name: &e.name, data: &e.data }).collect();
+            dlls::closure(&list)?
+        };
+        for line in &closure.unresolved {
+            progress.warn(format_args!("{line}, which is neither bundled nor part of Windows; it must be installed where the app runs"));
+        }
+        let needed: BTreeSet<String> =
+            wanted.iter().flat_map(|name| closure.needs.get(name).into_iter().flatten().chain([name])).cloned().collect();
+        natives.retain(|e| needed.contains(&e.name));
+        plan.entries.extend(load_order(natives, &closure.needs));
+        Ok(Natives { needs: closure.needs, libpython, glibc_floor: None })
     }
 
-    let manifest = Manifest {
-        format: manifest::FORMAT,
-        python: PythonInfo { version: home.version, libpython: format!("{}/{}", layout::LIB_DIR, home.dll) },
-        entry: layout::MAIN_MODULE.to_string(),
-        entry_source: Some(options.entry.to_string()),
-        layout: if options.onefile { Layout::Onefile } else { Layout::Onedir },
-        glibc_floor: None,
-        natives: plan.manifest_natives(&closure.needs),
-        files: plan.files_on_disk(),
-        hashes: plan.hashes(),
-        options: python_options,
-    };
+    fn describe(&self, onefile: bool) -> String {
+        format!("Windows {}", if onefile { "onefile" } else { "onedir" })
+    }
 
-    progress.step(format_args!("writing {} entries ({:.1} MB)", plan.entries.len(), pipeline::mb(plan.total_size())));
-    let (dest, size) = if options.onefile {
-        let dest = options.distpath.join(&exe_name);
-        write::onefile(&stub, &plan, &manifest, &dest)?;
-        let size = std::fs::metadata(&dest)?.len();
-        (dest, size)
-    } else {
-        let dest = options.distpath.join(&dir_name);
-        write::onedir(&stub, &plan, &manifest, &dest, &exe_name)?;
-        let size = pipeline::dir_size(&dest);
-        (dest, size)
-    };
-    progress.step(format_args!(
-        "built {} (Windows {}, {:.1} MB) in {:.1} s",
-        dest.display(),
-        if options.onefile { "onefile" } else { "onedir" },
-        pipeline::mb(size),
-        progress.elapsed_secs()
-    ));
-    Ok(Built { path: dest, size })
+    /// Windows has no way to serve files by path to the process.
+    fn serves_files(&self) -> bool {
+        false
+    }
+}
+
+/// `NAME.exe` (as given if it ends so), and the onedir directory `NAME`.
+fn exe_and_dir_names(name: &str) -> (String, String) {
+    let exe_name = if name.to_ascii_lowercase().ends_with(".exe") { name.to_string() } else { format!("{name}.exe") };
+    let dir_name = exe_name[..exe_name.len() - 4].to_string();
+    (exe_name, dir_name)
 }
 
 /// `--python-home`, else (on Windows) the directory of `--python` when it
@@ -247,37 +273,6 @@ fn resources(options: &Options, name: &str, exe_name: &str) -> Result<Resources>
     };
     let subsystem = if options.windowed { Subsystem::Windows } else { Subsystem::Console };
     Ok(Resources { icon, version, manifest: None, subsystem })
-}
-
-/// The app's modules and the distributions it reaches, from the script's
-/// directory, `--paths`, the stdlib (the host's sources and the
-/// distribution's `.pyd` files, in `stdlib_dirs`) and the unpacked wheels.
-fn analyze_app(entry: AnalysisEntry, options: &Options, site: &Path, stdlib_dirs: &[PathBuf], version: (u32, u32, u32)) -> Result<analyze::Analysis> {
-    let first = match &entry {
-        AnalysisEntry::Script(script) => std::fs::canonicalize(script)?.parent().map(Path::to_path_buf).unwrap_or_default(),
-        AnalysisEntry::Module(_) => std::env::current_dir().context("the current directory cannot be read")?,
-    };
-    let mut roots = options.hidden_imports.clone();
-    roots.extend(options.collect_all.iter().map(|p| format!("{p}.*")));
-    roots.extend(options.collect_files.iter().cloned());
-    let search_path = std::iter::once(first)
-        .chain(options.paths.iter().cloned())
-        .chain(stdlib_dirs.iter().cloned())
-        .chain([site.to_path_buf()])
-        .collect();
-    let inputs = analyze::Inputs {
-        seen: Vec::new(),
-        entry,
-        search_path,
-        stdlib_dirs: stdlib_dirs.to_vec(),
-        builtin_modules: Vec::new(),
-        ext_suffixes: vec![format!(".cp3{}-win_amd64.pyd", version.1), ".pyd".into()],
-        roots,
-        startup: stdlib::STARTUP.iter().map(|m| m.to_string()).collect(),
-        excludes: options.exclude_modules.clone(),
-        target: analyze::Target { version, platform: "win32".into() },
-    };
-    analyze::analyze(&inputs)
 }
 
 /// The distribution's DLLs (under the library directory) and extension

@@ -16,6 +16,14 @@ pub const STARTUP: &[&str] = &[
     "_sitebuiltins", "traceback", "linecache", "warnings",
 ];
 
+/// Modules built into python3X.dll of every CPython 3.8+ for Windows
+/// (more are, varying by version; the analysis finds those missing).
+pub const BUILTIN: &[&str] = &[
+    "builtins", "sys", "_imp", "_io", "marshal", "nt", "_thread", "_warnings", "_weakref", "winreg", "msvcrt", "_winapi",
+    "time", "math", "errno", "gc", "itertools", "atexit", "_codecs", "_signal", "_sre", "_stat", "_string", "_abc",
+    "_collections", "_functools", "_operator", "_locale",
+];
+
 /// The stdlib's bytecode from python3X.zip, with its magic number (hex).
 pub struct Stdlib {
     /// By archive name, e.g. `json/__init__.pyc`.

@@ -367,6 +367,29 @@ def _rehome_startup_modules():
             module.__file__ = os.path.join(bundle_path, tail)
 
 
+# The codecs of CPython's stdlib that the packer left out (layout.rs,
+# CODECS_LEFT_OUT), read when a look-up first fails.
+CODECS_LEFT_OUT = "encodings/pybundle-codecs-left-out.txt"
+_codecs_left_out = None
+
+
+def _codec_left_out(name):
+    """A codecs search function, asked after the bundled codecs: a codec
+    of CPython that the bundle left out is named as such, with the fix."""
+    global _codecs_left_out
+    if _codecs_left_out is None:
+        listed = _read(CODECS_LEFT_OUT)
+        _codecs_left_out = frozenset(listed.decode().split()) if listed else frozenset()
+    import encodings
+    from encodings.aliases import aliases
+
+    normalized = encodings.normalize_encoding(name).lower()
+    module = aliases.get(normalized) or aliases.get(normalized.replace(".", "_")) or normalized
+    if module in _codecs_left_out:
+        raise LookupError("unknown encoding: %s (pybundle left this codec out of the bundle; build it with --all-codecs)" % name)
+    return None
+
+
 IMPORTER = BundleImporter()
 # After the built-in and frozen importers, before the path finder.
 sys.meta_path.insert(sys.meta_path.index(PathFinder) if PathFinder in sys.meta_path else len(sys.meta_path), IMPORTER)
@@ -377,6 +400,7 @@ sys.frozen = True
 sys._MEIPASS = data_dir
 sys._stdlib_dir = bundle_path
 _rehome_startup_modules()
+sys.modules["_codecs"].register(_codec_left_out)
 if served:
     _give_real_paths_to_exec()
 

@@ -36,6 +36,14 @@ impl Bundle {
         self.payload.entry(name).map_err(|e| Failure::damaged(&self.path, e))
     }
 
+    /// Writes the content of an entry into `out` (as long as
+    /// [`Bundle::entry_size`] says), decoding it there, and checks it
+    /// against the manifest's hash.
+    #[cfg(unix)]
+    pub fn verified_entry_into(&self, name: &str, out: &mut [u8]) -> Result<(), Failure> {
+        self.payload.entry_into(name, out).map_err(|e| Failure::damaged(&self.path, e))
+    }
+
     /// The size of an entry's content, as the archive states it.
     pub fn entry_size(&self, name: &str) -> Option<u64> {
         self.payload.entry_size(name)

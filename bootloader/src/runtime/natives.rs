@@ -141,17 +141,19 @@ impl NativeStore {
         Some(native.needs.iter().filter(|other| needs_back(other)).cloned().collect())
     }
 
-    /// A memory file holding native `name`, checked against its hash.
+    /// A memory file holding native `name`, decoded into it and checked
+    /// against its hash.
     #[cfg(unix)]
     fn memory_file(&self, name: &str) -> Result<MemFile, Failure> {
-        let data = self.bundle.verified_entry(name)?;
+        let size = self.bundle.entry_size(name).ok_or_else(|| Failure::damaged(self.bundle.path(), format!("entry {name} is missing")))?;
         let file_name = name.rsplit('/').next().unwrap_or(name);
-        MemFile::create(file_name, &data).map_err(|e| {
+        let created = MemFile::create(file_name, size, |out| self.bundle.verified_entry_into(name, out));
+        created.map_err(|e| {
             Failure::new(format!(
                 "cannot create a memory file for {name}: {e}; set {}=1 to use a cache directory",
                 layout::ENV_NO_MEMFD
             ))
-        })
+        })?
     }
 
     /// The path Python loads extension module `name` from. It is loaded
@@ -191,7 +193,7 @@ pub fn entry_path(dir: &Path, name: &str) -> PathBuf {
 #[cfg(unix)]
 fn onefile_source(bundle: &Bundle) -> Result<Source, Failure> {
     let forced_off = std::env::var_os(layout::ENV_NO_MEMFD).is_some_and(|v| !v.is_empty() && v != "0");
-    if !forced_off && memfd::proc_fd_available() && MemFile::create("pybundle-probe", b"").is_ok() {
+    if !forced_off && memfd::proc_fd_available() && MemFile::create("pybundle-probe", 0, |_| Ok::<(), ()>(())).is_ok() {
         return Ok(Source::Memory);
     }
     cache_dir::natives(bundle, "memfd is not usable").map(Source::Dir)

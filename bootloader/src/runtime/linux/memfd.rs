@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
-use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -21,8 +20,9 @@ pub struct MemFile {
 static NUMBERS_USED: Mutex<Option<HashMap<i32, usize>>> = Mutex::new(None);
 
 impl MemFile {
-    /// Creates a memfd named `name` that holds `data`.
-    pub fn create(name: &str, data: &[u8]) -> std::io::Result<MemFile> {
+    /// Creates a memfd named `name` of `size` bytes, filled by `fill`
+    /// (straight into the file's pages, without a copy in between).
+    pub fn create<E>(name: &str, size: u64, fill: impl FnOnce(&mut [u8]) -> Result<(), E>) -> std::io::Result<Result<MemFile, E>> {
         let cname = CString::new(name.replace('\0', "_")).map_err(std::io::Error::other)?;
         let mut fd = create_fd(&cname, libc::MFD_CLOEXEC | MFD_EXEC);
         if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
@@ -33,13 +33,22 @@ impl MemFile {
             return Err(std::io::Error::last_os_error());
         }
         // SAFETY: fd is a fresh descriptor that we own.
-        let mut file = unsafe { File::from_raw_fd(fd) };
-        file.write_all(data)?;
+        let file = unsafe { File::from_raw_fd(fd) };
+        file.set_len(size)?;
+        if size > 0 {
+            // SAFETY: a private memfd of our own, which nothing else maps or resizes.
+            // Populated: the kernel allocates the pages at once, not a
+            // fault at a time while decoding.
+            let mut map = unsafe { memmap2::MmapOptions::new().populate().map_mut(&file)? };
+            if let Err(e) = fill(&mut map) {
+                return Ok(Err(e));
+            }
+        }
         let mut used = NUMBERS_USED.lock().unwrap_or_else(|e| e.into_inner());
         let count = used.get_or_insert_with(HashMap::new).entry(fd).or_insert(0);
         let reuse = *count;
         *count += 1;
-        Ok(MemFile { file, reuse })
+        Ok(Ok(MemFile { file, reuse }))
     }
 
     /// The path through which the loader opens this file. glibc takes a

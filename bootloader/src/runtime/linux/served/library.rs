@@ -9,15 +9,16 @@ use std::ffi::{c_int, c_void, CString};
 /// The handle of served file `name` loaded with `flags`, or null (with
 /// the reason for `dlerror`, or on stderr if the bundle is damaged).
 pub fn open(tree: &Tree, name: &str, flags: c_int) -> *mut c_void {
-    let data = match tree.bundle.verified_entry(name) {
-        Ok(data) => data,
-        Err(failure) => {
+    let Some(size) = tree.bundle.entry_size(name) else { return std::ptr::null_mut() };
+    let file_name = name.rsplit('/').next().unwrap_or(name);
+    let file = match MemFile::create(file_name, size, |out| tree.bundle.verified_entry_into(name, out)) {
+        Ok(Ok(file)) => file,
+        Ok(Err(failure)) => {
             eprintln!("pybundle: {failure}");
             return std::ptr::null_mut();
         }
+        Err(_) => return std::ptr::null_mut(),
     };
-    let file_name = name.rsplit('/').next().unwrap_or(name);
-    let Ok(file) = MemFile::create(file_name, &data) else { return std::ptr::null_mut() };
     let Ok(path) = CString::new(file.path().into_os_string().into_encoded_bytes()) else { return std::ptr::null_mut() };
     // SAFETY: a valid C string; the memory file stays open until loaded.
     // The path is outside the bundle: this goes on to libc's dlopen.
