@@ -36,7 +36,7 @@ done
 # CPython 3.14 and 3.15 from Debian sid (../shared/tools/make-sid-root.sh):
 # built and timed inside the sid build root, whose glibc their bundles need;
 # the bundle and `python3.X -I hello.py` alternate, medians of RUNS each.
-sid=target/test-cache/sid
+sid=target/test-cache/debian-sid-3.14-3.15  # the root tests/debian_cpythons.rs uses
 [ -x "$sid/sidroot/usr/bin/python3.15" ] || bash ../shared/tools/make-sid-root.sh "$sid" >/dev/null
 mkdir -p "$sid/sidroot/opt/bench"
 cp target/release/pybundle "$work/hello.py" "$sid/sidroot/opt/bench/"

@@ -1,6 +1,9 @@
 //! From the analysis to what goes into the bundle: the sources to compile,
 //! the extension modules, the data files, and which packages must be placed
-//! on disk at run time (code that opens its own files by path).
+//! on disk at run time (code that opens its own files by path), where the
+//! bundle cannot serve them by path itself: onedir places them in
+//! `_internal/` at build time, a Windows onefile bundle in its cache; a
+//! Linux onefile bundle serves every file from the archive.
 
 use crate::analyze::{Analysis, Entry, ModuleKind, Origin, Reason};
 use crate::cli::DataSpec;
@@ -46,17 +49,24 @@ pub struct Contents {
     pub on_disk: BTreeSet<String>,
 }
 
-/// Sorts the analysis into bundle contents. `workdir` holds generated sources.
+/// Sorts the analysis into bundle contents. `workdir` holds generated
+/// sources. `served`: the bundle serves its files by path (Linux onefile),
+/// so none is placed on disk and `--add-data` goes to the top of the tree.
 pub fn from_analysis(
     analysis: &Analysis,
     entry: &Entry,
     collect_files: &[String],
     add_data: &[DataSpec],
+    served: bool,
     workdir: &Path,
 ) -> Result<Contents> {
-    let mut on_disk: BTreeSet<String> = collect_files.iter().map(|p| top_level(p).to_string()).collect();
-    on_disk.extend(packages_that_open_their_files(analysis));
-    on_disk.extend(analysis.read_by_path.iter().filter(|p| analysis.modules.contains_key(p.as_str())).cloned());
+    let mut on_disk: BTreeSet<String> = BTreeSet::new();
+    if !served {
+        on_disk.extend(collect_files.iter().map(|p| top_level(p).to_string()));
+        on_disk.extend(packages_that_open_their_files(analysis));
+        on_disk.extend(analysis.read_by_path.iter().filter(|p| analysis.modules.contains_key(p.as_str())).cloned());
+    }
+    let data_dir = if served { String::new() } else { format!("{}/", layout::FILES_DIR) };
     let placed = |relative: &str| -> String {
         let top = relative.split('/').next().unwrap_or_default().trim_end_matches(".py");
         if on_disk.contains(top) {
@@ -120,11 +130,16 @@ pub fn from_analysis(
         }
     }
     for (path, relative) in app_package_data(analysis)? {
+        // Extension modules are bundled as such; a library the package
+        // loads itself (ctypes) is a file like any other.
+        if module_files.contains(path.as_path()) {
+            continue;
+        }
         contents.data.push(DataFile { path, name: placed(&relative), why: "data of the app's package".into() });
     }
     for spec in add_data {
         for (path, relative) in files_under(&spec.source, &spec.dest)? {
-            contents.data.push(DataFile { path, name: format!("{}/{relative}", layout::FILES_DIR), why: "--add-data".into() });
+            contents.data.push(DataFile { path, name: format!("{data_dir}{relative}"), why: "--add-data".into() });
         }
     }
     contents.on_disk = on_disk;
@@ -155,8 +170,8 @@ fn file_name(path: &Path) -> String {
     path.file_name().unwrap_or_default().to_string_lossy().into_owned()
 }
 
-/// Non-Python files inside the app's own packages (distributions bring
-/// theirs through their RECORD).
+/// Non-Python files inside the app's own packages, extension modules
+/// included (distributions bring theirs through their RECORD).
 fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
     let mut found = Vec::new();
     // What distributions bring is theirs: a namespace package spans the
@@ -178,7 +193,7 @@ fn app_package_data(analysis: &Analysis) -> Result<Vec<(PathBuf, String)>> {
             for (path, relative) in files_under(&dir, &module.name)? {
                 let code = relative.ends_with(".py") || relative.ends_with(".pyc") || relative.contains("/__pycache__/");
                 // A portion found twice on the search path is listed once.
-                if !code && !relative.ends_with(".so") && seen.insert(relative.clone()) {
+                if !code && seen.insert(relative.clone()) {
                     found.push((path, relative));
                 }
             }

@@ -83,6 +83,11 @@ impl Target for Linux {
         Ok(Natives { needs: natives.needs, libpython: natives.libpython_name, glibc_floor: natives.glibc_floor.max(stub_floor) })
     }
 
+    /// A onefile bundle serves its archive as a read-only tree.
+    fn serves_files(&self, onefile: bool) -> bool {
+        onefile
+    }
+
     fn describe(&self, onefile: bool) -> String {
         if onefile { "onefile" } else { "onedir" }.to_string()
     }

@@ -50,6 +50,10 @@ pub trait Target {
     /// `contents` into `plan`.
     fn natives(&self, contents: &Contents, plan: &mut Plan, progress: &Progress) -> Result<Natives>;
 
+    /// Whether the bundle serves its files by path itself (so none is
+    /// placed on disk), for this layout.
+    fn serves_files(&self, onefile: bool) -> bool;
+
     /// How the summary line names the layout ("onefile", "Windows onedir").
     fn describe(&self, onefile: bool) -> String;
 }

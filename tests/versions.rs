@@ -233,24 +233,29 @@ fn refuses_free_threaded_builds() {
 }
 
 /// The CPython versions every machine that runs the suite must test:
-/// Debian's 3.11, sid's 3.14 and 3.15 (tests/newest_cpythons.rs), and 3.9
-/// and 3.13, which this machine's pyenv provides.
+/// Debian's 3.11, and bullseye's 3.9, trixie's 3.13 and sid's 3.14 and 3.15
+/// (tests/debian_cpythons.rs); pyenv builds, where there are any, add more.
 const MUST_TEST: &[u32] = &[9, 11, 13, 14, 15];
 
-/// The matrix the other tests here run with holds each version CI must test:
-/// losing one (a root that no longer builds, a moved interpreter) fails
-/// here, naming it, instead of quietly shrinking the matrix.
+/// The matrix the tests run with holds each version CI must test: losing
+/// one (a root that no longer builds, a moved interpreter) fails here,
+/// naming it, instead of quietly shrinking the matrix.
 #[test]
 fn matrix_holds_every_version_ci_must_test() {
-    let all = all_cpythons();
-    let sid = support::sid::sid();
-    let in_sid = |minor: u32| sid.build_root.join(format!("usr/bin/python3.{minor}")).exists();
-    let mut labels: Vec<String> = all.iter().map(|p| p.label.clone()).collect();
-    labels.extend(support::sid::SID_VERSIONS.iter().map(|v| format!("sid-{v}")));
+    let part = "the version matrix";
+    let mut labels: Vec<String> = all_cpythons().iter().map(|p| p.label.clone()).collect();
+    let mut minors: Vec<(u32, u32)> = all_cpythons().iter().map(|p| p.minor_version()).collect();
+    for suite in support::debian_root::SUITES {
+        let Some(roots) = suite.roots(part) else { continue };
+        for v in suite.versions.iter().filter(|v| roots.build.join(format!("usr/bin/python{v}")).exists()) {
+            labels.push(format!("{}-{v}", suite.name));
+            minors.push((3, v.trim_start_matches("3.").parse().unwrap()));
+        }
+    }
     let _ = writeln!(std::io::stderr(), "CPythons in the matrix: {}", labels.join(", "));
     for &minor in MUST_TEST {
-        if !all.iter().any(|py| py.minor_version() == (3, minor)) && !in_sid(minor) {
-            test_env::missing_from_pyenv(&format!("CPython 3.{minor} (matrix: {})", labels.join(", ")), "the version matrix");
+        if !minors.contains(&(3, minor)) {
+            test_env::missing(&format!("CPython 3.{minor} (matrix: {})", labels.join(", ")), part);
         }
     }
 }

@@ -219,6 +219,11 @@ impl Target for Windows {
         Ok(Natives { needs: closure.needs, libpython, glibc_floor: None })
     }
 
+    /// DLLs and files a package opens go to the cache directory.
+    fn serves_files(&self, _onefile: bool) -> bool {
+        false
+    }
+
     fn describe(&self, onefile: bool) -> String {
         format!("Windows {}", if onefile { "onefile" } else { "onedir" })
     }

@@ -9,7 +9,7 @@
 pub mod matrix;
 pub mod proc;
 pub mod root;
-pub mod sid;
+pub mod debian_root;
 pub mod venv;
 /// Skip or fail (`PYBUNDLE_REQUIRE_ALL`), CPython discovery: shared with
 /// the unit tests.

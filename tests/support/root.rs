@@ -292,39 +292,77 @@ pub enum RootKind {
     ReadOnly,
     /// The writable root without /proc mounted.
     WritableNoProc,
+    /// Nothing writable at all, as `docker run --read-only --tmpfs /tmp:ro`:
+    /// the root read-only, /tmp and /dev/shm empty read-only tmpfs.
+    Sealed,
+    /// The root read-only, /tmp and /dev/shm fresh writable tmpfs that
+    /// must still be empty when the program ends: the run fails (exit 98,
+    /// naming what was written) if anything was written there.
+    Watched,
 }
 
-// $1 mount, $2 chroot, $3 the root, $4 env; then `VAR=value`... for the
-// program's environment, then the program and its arguments. `env -i` runs on
-// the host and hands chroot exactly that environment.
-const ENTER_WRITABLE: &str = r#"set -eu
+// The script that enters the root: $1 mount, $2 chroot, $3 the root, $4
+// env; then `VAR=value`... for the program's environment, then the program
+// and its arguments. `env -i` runs on the host and hands chroot exactly
+// that environment.
+const ENTER: &str = r#"set -eu
 M=$1 C=$2 R=$3 E=$4
 shift 4
-"$M" -t proc proc "$R/proc"
-"$M" --rbind /dev "$R/dev"
-exec "$E" -i "$@"
 "#;
 
-const ENTER_WRITABLE_NO_PROC: &str = r#"set -eu
-M=$1 C=$2 R=$3 E=$4
-shift 4
-"$M" --rbind /dev "$R/dev"
-exec "$E" -i "$@"
-"#;
-
-const ENTER_READONLY: &str = r#"set -eu
-M=$1 C=$2 R=$3 E=$4
-shift 4
-"$M" --bind "$R" "$R"
+const READ_ONLY_ROOT: &str = r#""$M" --bind "$R" "$R"
 "$M" -o remount,bind,ro "$R"
-"$M" -t proc proc "$R/proc"
-"$M" --rbind /dev "$R/dev"
-if ( : > "$R/tmp/.pybundle-rw-probe" ) 2>/dev/null; then
-    echo "test harness: the read-only root is writable" >&2
-    exit 99
-fi
-exec "$E" -i "$@"
 "#;
+
+const READ_ONLY_TMPFS: &str = r#""$M" -t tmpfs -o ro,size=1m tmpfs "$R/tmp"
+"$M" -t tmpfs -o ro,size=1m tmpfs "$R/dev/shm"
+"#;
+
+const WATCHED_TMPFS: &str = r#""$M" -t tmpfs -o mode=1777,size=64m tmpfs "$R/tmp"
+"$M" -t tmpfs -o mode=1777,size=64m tmpfs "$R/dev/shm"
+"#;
+
+/// Fails (99) if any of the directories in `$dirs` can be written.
+const CHECK_READ_ONLY: &str = r#"for dir in $dirs; do
+    if ( : > "$dir/.pybundle-rw-probe" ) 2>/dev/null; then
+        echo "test harness: $dir is writable" >&2
+        exit 99
+    fi
+done
+"#;
+
+const RUN: &str = r#"exec "$E" -i "$@"
+"#;
+
+/// Runs the program, then fails (98) naming what it wrote to the tmpfs.
+const RUN_WATCHED: &str = r#"code=0
+"$E" -i "$@" || code=$?
+written=$(cd "$R" && find tmp dev/shm -mindepth 1 | head -n 20 | tr '\n' ' ')
+if [ -n "$written" ]; then
+    echo "test harness: the program wrote: $written" >&2
+    exit 98
+fi
+exit $code
+"#;
+
+fn enter_script(kind: RootKind) -> String {
+    let mut script = String::from(ENTER);
+    if matches!(kind, RootKind::ReadOnly | RootKind::Sealed | RootKind::Watched) {
+        script.push_str(READ_ONLY_ROOT);
+    }
+    if kind != RootKind::WritableNoProc {
+        script.push_str("\"$M\" -t proc proc \"$R/proc\"\n");
+    }
+    script.push_str("\"$M\" --rbind /dev \"$R/dev\"\n");
+    match kind {
+        RootKind::ReadOnly => script.push_str(&format!("dirs=\"$R/tmp\"\n{CHECK_READ_ONLY}")),
+        RootKind::Sealed => script.push_str(&format!("{READ_ONLY_TMPFS}dirs=\"$R $R/tmp $R/dev/shm\"\n{CHECK_READ_ONLY}")),
+        RootKind::Watched => script.push_str(WATCHED_TMPFS),
+        RootKind::Writable | RootKind::WritableNoProc => {}
+    }
+    script.push_str(if kind == RootKind::Watched { RUN_WATCHED } else { RUN });
+    script
+}
 
 /// A command that runs `exe` (a path inside the root) chrooted in the root, in
 /// a private mount namespace with /proc and /dev mounted. The program gets
@@ -340,11 +378,7 @@ pub fn root_command_as(kind: RootKind, user: Option<&str>, exe: &str, args: &[&s
     let r = root();
     let mut cmd = Command::new(tool("unshare"));
     cmd.args(["--mount", "--propagation", "private", "--kill-child", "--", "/bin/sh", "-c"])
-        .arg(match kind {
-            RootKind::Writable => ENTER_WRITABLE,
-            RootKind::ReadOnly => ENTER_READONLY,
-            RootKind::WritableNoProc => ENTER_WRITABLE_NO_PROC,
-        })
+        .arg(enter_script(kind))
         .arg("enter-root")
         .arg(tool("mount"))
         .arg(tool("chroot"))
@@ -365,6 +399,9 @@ pub fn root_command_as(kind: RootKind, user: Option<&str>, exe: &str, args: &[&s
         .stdin(Stdio::null());
     cmd
 }
+
+/// distroless's `nonroot` user and group, as `chroot --userspec` takes them.
+pub const NONROOT: &str = "65532:65532";
 
 /// The environment bundles get in the root unless a test says otherwise.
 pub const ROOT_ENV: &[(&str, &str)] = &[("PATH", "/usr/bin:/bin"), ("HOME", "/root")];

@@ -26,7 +26,7 @@ pub const PACKAGES: &[&str] = &[
 /// must not carry (`matplotlib`, `scipy`, `pyarrow`).
 pub const POPULAR_PACKAGES: &[&str] = &[
     "flask", "jinja2", "django", "orjson", "pandas", "markdown", "tzdata", "boto3", "grpcio", "protobuf",
-    "babel", "lxml", "httpx", "matplotlib", "scipy", "pyarrow",
+    "babel", "lxml", "httpx", "matplotlib", "scipy", "pyarrow", "requests", "certifi", "pytz",
 ];
 
 /// The interpreter the venv is made from.

@@ -6,7 +6,12 @@
 #   _read(archive)     the bytes of a bundled file (hash-checked), or None
 #   _kind(archive)     0 absent, 1 file, 2 directory
 #   _children(archive) the names in a directory ("/" ends a directory's)
-#   bundle_path, data_dir, files_dir (or None), run_app
+#   _real_file(archive), _real_program(archive)
+#                      [True, path]: the entry as real files on disk, for
+#                      another program given its path; or [False, why]
+#   bundle_path, data_dir, files_dir (or None), run_app, and served: the
+#   stub serves the bundle's files by path (Linux), so resources are plain
+#   paths (pathlib.Path) that any code, C included, can open
 # Module paths are the bundle's own path joined with archive names
 # (/opt/app/json/__init__.pyc), as python reports an installation's.
 import sys
@@ -91,6 +96,16 @@ class BundleFiles:
         return stream if "b" in mode else _io.TextIOWrapper(stream, *args, **kwargs)
 
 
+def _files(archive):
+    """The Traversable of a bundle path: a real path where the stub serves
+    the bundle's files, so importlib.resources.as_file() needs no copy."""
+    if served:
+        import pathlib
+
+        return pathlib.Path(_to_path(archive))
+    return BundleFiles(archive)
+
+
 class BundleResources:
     """A package's resources: `files()` (3.9+) and the older
     ResourceReader methods (3.8)."""
@@ -99,12 +114,14 @@ class BundleResources:
         self._dir = BundleFiles(archive_dir)
 
     def files(self):
-        return self._dir
+        return _files(self._dir._archive)
 
     def open_resource(self, resource):
         return self._dir.joinpath(resource).open("rb")
 
     def resource_path(self, resource):
+        if served and self._dir.joinpath(resource).is_file():
+            return str(self._dir.joinpath(resource))
         raise FileNotFoundError(resource)
 
     def is_resource(self, name):
@@ -112,6 +129,61 @@ class BundleResources:
 
     def contents(self):
         return iter([child.rstrip("/") for child in _children(self._dir._archive)])
+
+
+def _real_path(arg, program=False):
+    """What another program can open for `arg`: a served path of the
+    bundle is first made a real file (or directory) in the cache directory;
+    anything else is returned as it is."""
+    if isinstance(arg, bytes):
+        real = _real_path(os.fsdecode(arg), program)
+        return arg if real is None else os.fsencode(real)
+    if not isinstance(arg, str):
+        if not hasattr(arg, "__fspath__"):
+            return arg
+        real = _real_path(os.fspath(arg), program)
+        return arg if real is None or real == os.fspath(arg) else real
+    if not arg.startswith(bundle_path + os.sep):
+        return arg
+    archive = _to_archive(os.path.normpath(arg))
+    if archive is None or _kind(archive) == 0:
+        return arg
+    done, real = (_real_program if program else _real_file)(archive)
+    if not done:
+        raise OSError(30, real, arg)
+    return real
+
+
+def _give_real_paths(subprocess):
+    """subprocess hands another program real files for the bundle's paths
+    in its arguments (the program itself included)."""
+    execute_child = subprocess.Popen._execute_child
+
+    def _execute_child(self, args, executable, *rest):
+        if isinstance(args, (str, bytes)) or hasattr(args, "__fspath__"):
+            args = [args]
+        program = executable is None
+        args = [_real_path(arg, program and i == 0) for i, arg in enumerate(args)]
+        if executable is not None:
+            executable = _real_path(executable, True)
+        return execute_child(self, args, executable, *rest)
+
+    subprocess.Popen._execute_child = _execute_child
+
+
+def _give_real_paths_to_exec():
+    """os.execv/execve (and the os.exec* functions over them) run a real
+    file for a bundle path, with real files for its paths among the
+    arguments."""
+    for name in ("execv", "execve"):
+        original = getattr(os, name, None)
+        if original is None:
+            continue
+
+        def call(path, args, *rest, original=original):
+            return original(_real_path(path, True), [_real_path(arg) for arg in args], *rest)
+
+        setattr(os, name, call)
 
 
 class BundleImporter:
@@ -173,6 +245,8 @@ class BundleLoader:
         code = self.get_code(self.name)
         if code is not None:
             exec(code, module.__dict__)
+        if served and self.name == "subprocess":
+            _give_real_paths(module)
 
     def get_code(self, fullname=None):
         self._check(fullname)
@@ -213,7 +287,7 @@ class BundleLoader:
 
     def files(self):
         # What importlib.resources of 3.9 asks the loader itself.
-        return BundleFiles(self._resource_dir() or "")
+        return _files(self._resource_dir() or "")
 
 
 class BundledExtensionLoader(ExtensionFileLoader):
@@ -327,6 +401,8 @@ sys._MEIPASS = data_dir
 sys._stdlib_dir = bundle_path
 _rehome_startup_modules()
 sys.modules["_codecs"].register(_codec_left_out)
+if served:
+    _give_real_paths_to_exec()
 
 
 def _main_is_a_script_in_children():

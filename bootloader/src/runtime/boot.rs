@@ -23,7 +23,7 @@ struct Context {
     api: &'static Api,
     bundle: &'static Bundle,
     natives: &'static NativeStore,
-    index: ModuleIndex,
+    index: &'static ModuleIndex,
 }
 
 static CONTEXT: OnceLock<Context> = OnceLock::new();
@@ -48,12 +48,14 @@ const fn method(name: &'static CStr, function: unsafe extern "C" fn(*mut PyObjec
 }
 
 /// The functions boot.py gets, by the names it uses.
-static FUNCTIONS: [MethodDef; 5] = [
+static FUNCTIONS: [MethodDef; 7] = [
     method(c"_find", find),
     method(c"_code", code),
     method(c"_read", read),
     method(c"_kind", kind),
     method(c"_children", children),
+    method(c"_real_file", real_file),
+    method(c"_real_program", real_program),
 ];
 
 /// Where the application runs from, for boot.py.
@@ -63,6 +65,8 @@ pub struct Paths<'a> {
     pub files_dir: Option<&'a Path>,
     /// `sys._MEIPASS`: the bundle's data directory.
     pub data_dir: &'a Path,
+    /// Whether paths below the bundle's own are served as files.
+    pub served: bool,
 }
 
 /// Runs boot.py; returns the application's code object when `run_app`.
@@ -70,10 +74,11 @@ pub unsafe fn install(
     api: &'static Api,
     bundle: &'static Bundle,
     natives: &'static NativeStore,
+    index: &'static ModuleIndex,
     paths: &Paths,
     run_app: bool,
 ) -> Result<Option<*mut PyObject>, Failure> {
-    let _ = CONTEXT.set(Context { api, bundle, natives, index: ModuleIndex::new(bundle.manifest()) });
+    let _ = CONTEXT.set(Context { api, bundle, natives, index });
     let globals = (api.PyDict_New)();
     let builtins = (api.PyImport_ImportModule)(c"builtins".as_ptr());
     set(api, globals, c"__builtins__", builtins);
@@ -90,6 +95,7 @@ pub unsafe fn install(
         None => (api.Py_BuildValue)(c"".as_ptr()),
     };
     set(api, globals, c"files_dir", files_dir);
+    set(api, globals, c"served", (api.PyBool_FromLong)(paths.served.into()));
     set(api, globals, c"run_app", (api.PyBool_FromLong)(run_app.into()));
     let code = (api.Py_CompileString)(BOOT_SOURCE.as_ptr().cast::<c_char>(), c"<pybundle boot>".as_ptr(), PY_FILE_INPUT);
     let result = if code.is_null() { code } else { (api.PyEval_EvalCode)(code, globals, globals) };
@@ -215,6 +221,37 @@ unsafe extern "C" fn children(_module: *mut PyObject, path: *mut PyObject) -> *m
     let list = (api.PyList_New)(0);
     for child in context.index.children(path) {
         append(api, list, utf8(api, child.as_bytes()));
+    }
+    list
+}
+
+/// `_real_file(archive_path)`: `[True, path]`, the served file or
+/// directory as real files on disk for another program, or `[False,
+/// why]`.
+unsafe extern "C" fn real_file(_module: *mut PyObject, path: *mut PyObject) -> *mut PyObject {
+    real_copy(path, false)
+}
+
+/// `_real_program(archive_path)`: as `_real_file`, in a place that allows
+/// running it.
+unsafe extern "C" fn real_program(_module: *mut PyObject, path: *mut PyObject) -> *mut PyObject {
+    real_copy(path, true)
+}
+
+unsafe fn real_copy(path: *mut PyObject, program: bool) -> *mut PyObject {
+    let context = context();
+    let api = context.api;
+    let Some(path) = text(api, path) else { return std::ptr::null_mut() };
+    let list = (api.PyList_New)(0);
+    match super::cache_dir::served_copy(context.bundle, context.index, path, program) {
+        Ok(real) => {
+            append(api, list, (api.PyBool_FromLong)(1));
+            append(api, list, os_str(api, real.as_os_str()));
+        }
+        Err(failure) => {
+            append(api, list, (api.PyBool_FromLong)(0));
+            append(api, list, utf8(api, failure.to_string().as_bytes()));
+        }
     }
     list
 }

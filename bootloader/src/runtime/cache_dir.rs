@@ -1,7 +1,7 @@
 //! Files written once into a private, content-addressed cache directory and
 //! reused: native files (the Linux fallback when memfd or /proc cannot be
-//! used, and how a Windows onefile bundle runs) and the files a bundle
-//! places on disk. Where the directory may be and how it is opened safely
+//! used, and how a Windows onefile bundle runs), the files a bundle places
+//! on disk, and served files that another program is given by path. Where the directory may be and how it is opened safely
 //! is the platform's (`platform::cache`).
 //!
 //! A bundle's files are written into a staging directory with a random
@@ -14,6 +14,7 @@
 //! (whose lock ended with it) are removed by the next start.
 
 use super::bundle::Bundle;
+use super::module_index::ModuleIndex;
 use super::platform::cache::{self, Dir};
 use super::Failure;
 use pybundle_bootloader::layout;
@@ -91,6 +92,23 @@ pub fn files(bundle: &Bundle) -> Result<PathBuf, Failure> {
             layout::ENV_CACHE_DIR
         )
     })
+}
+
+/// Makes sure the served file or directory `name` (an archive path) exists
+/// as real files under a cache directory, for another program that is
+/// given its path, and returns their path there; `program`: it is run, so
+/// the directory must allow that.
+pub fn served_copy(bundle: &Bundle, index: &ModuleIndex, name: &str, program: bool) -> Result<PathBuf, Failure> {
+    let files: Vec<(String, String)> = index.files_under(name).into_iter().map(|f| (f.clone(), f)).collect();
+    let group = blake3::hash(name.as_bytes()).to_hex();
+    let dir = materialize(bundle, &format!(".run-{}", &group[..12]), &files, program, |tried| {
+        format!(
+            "cannot give {name} to another program: it must be a real file for that, and no cache directory is usable ({tried}); set {} to a writable directory{}",
+            layout::ENV_CACHE_DIR,
+            if program { " on a filesystem not mounted noexec" } else { "" }
+        )
+    })?;
+    Ok(super::natives::entry_path(&dir, name))
 }
 
 /// Fills `<base>/<bundle id><suffix>/` with `(archive name, relative path)`

@@ -1,5 +1,5 @@
-//! The stub's start-up sequence: open the bundle, check the system, make the
-//! native files loadable, start Python. What differs between Linux and
+//! The stub's start-up sequence: open the bundle, check the system, serve
+//! its files by path, make the native files loadable, start Python. What differs between Linux and
 //! Windows lives in `linux` and `windows`, which offer the same names and
 //! are used as `platform`.
 
@@ -25,6 +25,7 @@ pub use failure::Failure;
 use platform::loader;
 
 use bundle::Bundle;
+use module_index::ModuleIndex;
 use natives::NativeStore;
 
 /// Runs the bundled application and returns its exit code.
@@ -33,7 +34,9 @@ pub fn run() -> Result<i32, Failure> {
     // Both live as long as the process: the interpreter keeps using them.
     let bundle: &'static Bundle = Box::leak(Box::new(Bundle::open(&exe)?));
     platform::check_system(bundle.manifest())?;
+    let index: &'static ModuleIndex = Box::leak(Box::new(ModuleIndex::new(bundle.manifest())));
+    let served = platform::serve_files(bundle, index);
     let natives: &'static NativeStore = Box::leak(Box::new(NativeStore::open(bundle)?));
     let libpython = natives.load_startup()?;
-    python::run(libpython, bundle, natives)
+    python::run(libpython, bundle, natives, index, served)
 }

@@ -126,6 +126,16 @@ impl ModuleIndex {
         children
     }
 
+    /// The files at or below `path`: itself if it is a file, every file
+    /// below it if it is a directory.
+    pub fn files_under(&self, path: &str) -> Vec<String> {
+        if self.names.contains(path) {
+            return vec![path.to_string()];
+        }
+        let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+        self.names.range(prefix.clone()..).take_while(|n| n.starts_with(&prefix)).cloned().collect()
+    }
+
     /// Whether some archive name lies below `path`.
     fn is_directory(&self, path: &str) -> bool {
         let prefix = format!("{path}/");
@@ -134,12 +144,13 @@ impl ModuleIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use pybundle_bootloader::manifest::{Layout, Native, PythonInfo, FORMAT};
     use std::collections::BTreeMap;
 
-    fn index(names: &[&str]) -> ModuleIndex {
+    /// An index of archive entries `names` (and one extension module).
+    pub(crate) fn index(names: &[&str]) -> ModuleIndex {
         let manifest = Manifest {
             format: FORMAT,
             python: PythonInfo { version: (3, 11, 2), libpython: ".pybundle/lib/libpython3.11.so.1.0".into() },

@@ -3,7 +3,7 @@
 //! Candidates, in order: `$PYBUNDLE_CACHE_DIR`, the user's cache directory
 //! (`$XDG_CACHE_HOME/pybundle`, else `$HOME/.cache/pybundle`; neither
 //! `$XDG_CACHE_HOME` nor `$HOME` is ever created), and a private
-//! `pybundle-UID` directory in the temp dir.
+//! `pybundle-UID` directory in the temp dir, then in `/dev/shm`.
 //!
 //! A candidate is walked from `/` one directory at a time with
 //! `openat(O_NOFOLLOW)`, each step from the directory descriptor held from
@@ -37,6 +37,10 @@ pub fn candidates() -> Vec<Candidate> {
     }
     let temp = std::env::temp_dir();
     found.push(Candidate { path: temp.join(format!("pybundle-{}", euid())), creatable_below: temp, named_by_user: false });
+    // Often the one writable place of a read-only container; mostly
+    // mounted noexec, so passed over for libraries.
+    let shm = PathBuf::from("/dev/shm");
+    found.push(Candidate { path: shm.join(format!("pybundle-{}", euid())), creatable_below: shm, named_by_user: false });
     found
 }
 

@@ -1,12 +1,15 @@
 //! The Linux pieces of the runtime: the executable's own path, the glibc
-//! floor check, `dlopen`, memory files, the private cache directory, and
-//! ending the process by SIGINT.
+//! floor check, `dlopen`, memory files, the private cache directory, the
+//! bundle's files served by path, and ending the process by SIGINT.
 
 pub mod cache;
 pub mod glibc;
 pub mod loader;
 pub mod memfd;
+pub mod served;
 
+use super::bundle::Bundle;
+use super::module_index::ModuleIndex;
 use super::Failure;
 use pybundle_bootloader::manifest::Manifest;
 use std::os::unix::ffi::OsStrExt;
@@ -27,6 +30,12 @@ pub fn own_executable() -> Result<PathBuf, Failure> {
         }
     }
     Err(Failure::new("cannot find the path of this executable (is /proc mounted?)"))
+}
+
+/// Serves the bundle's files by path below its own path; true.
+pub fn serve_files(bundle: &'static Bundle, index: &'static ModuleIndex) -> bool {
+    served::install(bundle, index);
+    true
 }
 
 /// Refuses a system the bundle cannot run on, before anything is loaded.

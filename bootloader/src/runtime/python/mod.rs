@@ -14,6 +14,7 @@ use super::boot::{self, Paths};
 use super::bundle::Bundle;
 use super::launch::{self, Launch};
 use super::loader::Library;
+use super::module_index::ModuleIndex;
 use super::natives::NativeStore;
 use super::platform;
 use super::Failure;
@@ -62,7 +63,13 @@ symbol_table!(
 
 /// Initializes Python for the bundle and runs what this start is for;
 /// returns the exit code.
-pub fn run(library: Library, bundle: &'static Bundle, natives: &'static NativeStore) -> Result<i32, Failure> {
+pub fn run(
+    library: Library,
+    bundle: &'static Bundle,
+    natives: &'static NativeStore,
+    index: &'static ModuleIndex,
+    served: bool,
+) -> Result<i32, Failure> {
     let manifest = bundle.manifest();
     let (major, minor, _) = manifest.python.version;
     check_version(&library, bundle, (major, minor))?;
@@ -91,9 +98,9 @@ pub fn run(library: Library, bundle: &'static Bundle, natives: &'static NativeSt
         .ok_or_else(|| Failure::new("the bundled libpython has no PyExc_KeyboardInterrupt"))?;
     let internal = natives.internal_dir();
     let data_dir = files_dir.as_deref().or(internal.as_deref()).unwrap_or(bundle.path());
-    let paths = Paths { bundle: bundle.path(), files_dir: files_dir.as_deref(), data_dir };
+    let paths = Paths { bundle: bundle.path(), files_dir: files_dir.as_deref(), data_dir, served };
     unsafe {
-        let main_code = boot::install(api, bundle, natives, &paths, matches!(launch, Launch::App))?;
+        let main_code = boot::install(api, bundle, natives, index, &paths, matches!(launch, Launch::App))?;
         let code = match (&launch, main_code) {
             (_, Some(code)) => code,
             (Launch::Command { code, .. }, None) => compile(api, code, "<string>")?,

@@ -7,6 +7,8 @@
 pub mod cache;
 pub mod loader;
 
+use super::bundle::Bundle;
+use super::module_index::ModuleIndex;
 use super::Failure;
 use pybundle_bootloader::manifest::Manifest;
 use std::path::PathBuf;
@@ -14,6 +16,12 @@ use std::path::PathBuf;
 /// The full path of the running executable.
 pub fn own_executable() -> Result<PathBuf, Failure> {
     std::env::current_exe().map_err(|e| Failure::new(format!("cannot find the path of this executable: {e}")))
+}
+
+/// Windows cannot serve files by path: a bundle's files that code opens by
+/// path are placed on disk (`cache_dir::files`); false.
+pub fn serve_files(_: &'static Bundle, _: &'static ModuleIndex) -> bool {
+    false
 }
 
 /// Windows has no glibc floor; every bundled DLL travels with the bundle.
