@@ -83,12 +83,13 @@ impl Target for Linux {
         Ok(Natives { needs: natives.needs, libpython: natives.libpython_name, glibc_floor: natives.glibc_floor.max(stub_floor) })
     }
 
-    fn describe(&self, onefile: bool) -> String {
-        if onefile { "onefile" } else { "onedir" }.to_string()
+    /// A onefile bundle serves its archive as a read-only tree.
+    fn serves_files(&self, onefile: bool) -> bool {
+        onefile
     }
 
-    fn serves_files(&self) -> bool {
-        true
+    fn describe(&self, onefile: bool) -> String {
+        if onefile { "onefile" } else { "onedir" }.to_string()
     }
 }
 

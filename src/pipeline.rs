@@ -36,7 +36,7 @@ pub fn build(options: &Options) -> Result<Built> {
     let (analysis, opened) = analyze_app(target.as_ref(), entry.clone(), options, all_codecs, &progress)?;
     let workdir = crate::cleanup::tempdir()?;
     let on_disk: Vec<String> = options.collect_files.iter().chain(&opened).cloned().collect();
-    let served = options.onefile && target.serves_files();
+    let served = target.serves_files(options.onefile);
     let contents = contents::from_analysis(&analysis, &entry, &on_disk, &options.add_data, served, workdir.path())?;
     if !contents.on_disk.is_empty() {
         let names: Vec<&str> = contents.on_disk.iter().map(String::as_str).collect();

@@ -50,12 +50,12 @@ pub trait Target {
     /// `contents` into `plan`.
     fn natives(&self, contents: &Contents, plan: &mut Plan, progress: &Progress) -> Result<Natives>;
 
+    /// Whether the bundle serves its files by path itself (so none is
+    /// placed on disk), for this layout.
+    fn serves_files(&self, onefile: bool) -> bool;
+
     /// How the summary line names the layout ("onefile", "Windows onedir").
     fn describe(&self, onefile: bool) -> String;
-
-    /// Whether a onefile bundle serves its files by path itself (Linux),
-    /// so that none is placed on disk.
-    fn serves_files(&self) -> bool;
 }
 
 /// What the native files tell the manifest.

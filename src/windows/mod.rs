@@ -219,13 +219,13 @@ impl Target for Windows {
         Ok(Natives { needs: closure.needs, libpython, glibc_floor: None })
     }
 
-    fn describe(&self, onefile: bool) -> String {
-        format!("Windows {}", if onefile { "onefile" } else { "onedir" })
+    /// DLLs and files a package opens go to the cache directory.
+    fn serves_files(&self, _onefile: bool) -> bool {
+        false
     }
 
-    /// Windows has no way to serve files by path to the process.
-    fn serves_files(&self) -> bool {
-        false
+    fn describe(&self, onefile: bool) -> String {
+        format!("Windows {}", if onefile { "onefile" } else { "onedir" })
     }
 }
 

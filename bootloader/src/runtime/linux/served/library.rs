@@ -1,5 +1,5 @@
 //! `dlopen` of a served file (`ctypes.CDLL(os.path.join(here, "libx.so"))`):
-//! the library is copied into a memory file and loaded from there, as the
+//! the library is decoded into a memory file and loaded from there, as the
 //! bundle's own native libraries are; nothing is written to disk.
 
 use super::tree::Tree;
@@ -11,6 +11,7 @@ use std::ffi::{c_int, c_void, CString};
 pub fn open(tree: &Tree, name: &str, flags: c_int) -> *mut c_void {
     let Some(size) = tree.bundle.entry_size(name) else { return std::ptr::null_mut() };
     let file_name = name.rsplit('/').next().unwrap_or(name);
+    // Decoded straight into the memory file, and checked there.
     let file = match MemFile::create(file_name, size, |out| tree.bundle.verified_entry_into(name, out)) {
         Ok(Ok(file)) => file,
         Ok(Err(failure)) => {
