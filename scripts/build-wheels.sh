@@ -5,8 +5,9 @@
 #   - Windows x86_64 (win_amd64): pybundle.exe, cross-built with mingw-w64.
 # Both carry the same runtime stubs (build.rs builds them for the host's
 # Linux target and for Windows, whatever the packer is built for).
-# Needs what scripts/setup.sh installs (the Rust targets, mingw-w64, and
-# maturin in target/test-cache/wheel-tools, which is made here if missing).
+# Needs what scripts/setup.sh installs (the Rust targets, mingw-w64,
+# musl-tools for the C code of zstd in the static packer, and maturin in
+# target/test-cache/wheel-tools, which is made here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-target/wheels}"
@@ -28,6 +29,8 @@ for target in x86_64-unknown-linux-musl x86_64-pc-windows-gnu; do
 done
 
 echo "build-wheels.sh: Linux wheel (x86_64-unknown-linux-musl, static)" >&2
+# zstd's C code is compiled for musl by musl-tools' compiler wrapper.
+export CC_x86_64_unknown_linux_musl="${CC_x86_64_unknown_linux_musl:-musl-gcc}"
 "$MATURIN" build --release --locked --out "$OUT" --target x86_64-unknown-linux-musl \
     --compatibility manylinux_2_17 musllinux_1_2
 

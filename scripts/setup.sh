@@ -29,7 +29,7 @@ export DEBIAN_FRONTEND=noninteractive
 #   in tests/container.rs (configured by tests/container/containers.conf).
 PACKAGES=(python3.11 libpython3.11 libpython3.11-dev python3.11-venv python3-pip unzip util-linux coreutils dpkg apt
     binutils gcc libc6-dev gcc-mingw-w64-x86-64 wine wine64 icoutils osslsigncode openssl pypy3
-    curl gpgv xz-utils debian-archive-keyring podman runc)
+    curl gpgv xz-utils debian-archive-keyring podman runc musl-tools)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
