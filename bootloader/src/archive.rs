@@ -4,6 +4,11 @@
 //! records are written only where a size, an offset or the number of
 //! entries needs them. Offsets count from the start of the archive, which
 //! follows the stub.
+//!
+//! Written here rather than with the `zip` crate: the crate, pinned with
+//! deflate only, has no way to add an entry whose content is already
+//! compressed zstd frames (our own, cut at 2 MiB for parallel decoding)
+//! as method 93; its zstd feature would compress again, whole.
 
 use std::io::{self, Write};
 
