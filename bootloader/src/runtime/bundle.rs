@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 pub struct Bundle {
     path: PathBuf,
+    /// The bundle file's metadata, read once when it was opened.
+    metadata: std::fs::Metadata,
     payload: Payload<'static>,
 }
 
@@ -17,14 +19,20 @@ impl Bundle {
     pub fn open(path: &Path) -> Result<Bundle, Failure> {
         let file = File::open(path)
             .map_err(|e| Failure::new(format!("cannot open {}: {e}", path.display())))?;
-        let bytes = map_read_only(&file)
+        let metadata = file.metadata().map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))?;
+        let bytes = map_read_only(&file, metadata.len())
             .map_err(|e| Failure::new(format!("cannot map {}: {e}", path.display())))?;
         let payload = Payload::open(bytes).map_err(|e| Failure::damaged(path, e))?;
-        Ok(Bundle { path: path.to_path_buf(), payload })
+        Ok(Bundle { path: path.to_path_buf(), metadata, payload })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The bundle file's metadata (owner, times), as it was opened.
+    pub fn metadata(&self) -> &std::fs::Metadata {
+        &self.metadata
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -50,9 +58,9 @@ impl Bundle {
     }
 }
 
-/// Maps a whole file read-only for the life of the process.
-fn map_read_only(file: &File) -> std::io::Result<&'static [u8]> {
-    if file.metadata()?.len() == 0 {
+/// Maps a whole file of `len` bytes read-only for the life of the process.
+fn map_read_only(file: &File, len: u64) -> std::io::Result<&'static [u8]> {
+    if len == 0 {
         return Ok(&[]);
     }
     // SAFETY: a read-only mapping of our own executable, which the system

@@ -25,14 +25,14 @@ static TREE: OnceLock<Tree> = OnceLock::new();
 
 /// Serves the bundle's files below its own path from now on.
 pub fn install(bundle: &'static Bundle, index: &'static ModuleIndex) {
-    let metadata = std::fs::metadata(bundle.path()).ok();
+    let metadata = bundle.metadata();
     let tree = Tree {
         root: bundle.path().as_os_str().as_bytes().to_vec(),
         bundle,
         index,
-        mtime: metadata.as_ref().map_or((0, 0), |m| (m.mtime(), m.mtime_nsec())),
-        uid: metadata.as_ref().map_or(0, MetadataExt::uid),
-        gid: metadata.as_ref().map_or(0, MetadataExt::gid),
+        mtime: (metadata.mtime(), metadata.mtime_nsec()),
+        uid: metadata.uid(),
+        gid: metadata.gid(),
     };
     let _ = TREE.set(tree);
 }
