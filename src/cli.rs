@@ -91,6 +91,14 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub compress: Option<Effort>,
 
+    /// Linux onefile: decode the native libraries once, at the first start,
+    /// into the user's cache directory and load them from there after:
+    /// later starts decode nothing and processes share their pages. Without
+    /// it they are decoded into memory at every start and nothing is
+    /// written (onedir and Windows onefile always load them from files).
+    #[arg(long)]
+    pub cache_natives: bool,
+
     /// Bundle every text codec of the stdlib (encodings.* and the CJK codec
     /// modules), not only those the app names.
     #[arg(long)]
@@ -192,6 +200,7 @@ pub struct Options {
     pub report: Option<PathBuf>,
     pub compress: Effort,
     pub all_codecs: bool,
+    pub cache_natives: bool,
     pub python_options: Vec<String>,
     pub hash_seed: Option<u32>,
     pub glibc_floor: Option<(u32, u32)>,
@@ -231,6 +240,7 @@ impl Cli {
             report: self.report.clone(),
             compress: self.compress.unwrap_or(Effort::Max),
             all_codecs: self.all_codecs,
+            cache_natives: self.cache_natives,
             python_options: self.python_options.clone(),
             hash_seed: self.hash_seed,
             glibc_floor: self.glibc_floor,

@@ -116,6 +116,13 @@ pub fn from_analysis(
             why: format!("runs -m {name}"),
         });
     }
+    let boot = workdir.join("pybundle_boot.py");
+    std::fs::write(&boot, layout::BOOT_SOURCE)?;
+    contents.sources.push(Source {
+        name: layout::BOOT_MODULE.to_string(),
+        job: Job { source: boot, display: "<pybundle boot>".into() },
+        why: "the bundle's start-up code (its importer)".into(),
+    });
     let module_files: BTreeSet<&Path> = contents
         .sources
         .iter()

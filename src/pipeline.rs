@@ -60,6 +60,7 @@ pub fn build(options: &Options) -> Result<Built> {
         entry: layout::MAIN_MODULE.to_string(),
         entry_source: Some(options.entry.to_string()),
         layout,
+        cache_natives: options.cache_natives,
         glibc_floor: natives.glibc_floor.max(options.glibc_floor).map(|(major, minor)| format!("{major}.{minor}")),
         natives: plan.manifest_natives(&natives.needs),
         files: plan.files_on_disk(),

@@ -34,6 +34,7 @@ struct ProjectConfig {
     report: Option<PathBuf>,
     compress: Option<Effort>,
     all_codecs: Option<bool>,
+    cache_natives: Option<bool>,
     python_option: Option<Vec<String>>,
     hash_seed: Option<u32>,
     glibc_floor: Option<String>,
@@ -163,6 +164,7 @@ fn fill(cli: &mut Cli, config: ProjectConfig, file: &Path) -> Result<()> {
     set_if_empty(&mut cli.paths, config.paths);
     set_if_empty(&mut cli.python_options, config.python_option);
     cli.all_codecs |= config.all_codecs.unwrap_or(false);
+    cli.cache_natives |= config.cache_natives.unwrap_or(false);
     cli.windowed |= config.windowed.unwrap_or(false);
     cli.quiet |= config.quiet.unwrap_or(false);
     Ok(())

@@ -16,6 +16,13 @@ pub const FILES_DIR: &str = ".pybundle/files";
 /// served to Python).
 pub const CODECS_LEFT_OUT: &str = "encodings/pybundle-codecs-left-out.txt";
 
+/// The stub's start-up code (the importer's Python side), compiled by the
+/// packer with the bundle's Python like any module, so no start compiles it.
+pub const BOOT_MODULE: &str = ".pybundle/boot.pyc";
+
+/// The source of [`BOOT_MODULE`].
+pub const BOOT_SOURCE: &str = include_str!("runtime/boot.py");
+
 /// The compiled entry script, run as `__main__`.
 pub const MAIN_MODULE: &str = "__main__.pyc";
 

@@ -26,6 +26,11 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry_source: Option<String>,
     pub layout: Layout,
+    /// Linux onefile: native files are decoded once into the user's cache
+    /// directory and loaded from there by later starts (`--cache-natives`),
+    /// instead of into memory files at every start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cache_natives: bool,
     /// The newest glibc symbol version any bundled file needs, as "2.34".
     pub glibc_floor: Option<String>,
     /// Native files in the order they must be loaded; extension modules are
@@ -273,6 +278,7 @@ mod tests {
             entry: "__main__.pyc".into(),
             entry_source: None,
             layout: Layout::Onefile,
+            cache_natives: false,
             glibc_floor: Some("2.34".into()),
             natives: vec![
                 Native { name: LIBPYTHON.into(), kind: NativeKind::Library, needs: vec![] },

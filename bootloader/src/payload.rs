@@ -245,6 +245,7 @@ mod tests {
             entry: "__main__.pyc".into(),
             entry_source: None,
             layout: Layout::Onefile,
+            cache_natives: false,
             glibc_floor: None,
             natives: vec![Native { name: LIBPYTHON.into(), kind: NativeKind::Library, needs: vec![] }],
             files: vec![],

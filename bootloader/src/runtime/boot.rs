@@ -10,13 +10,12 @@ use super::bundle::Bundle;
 use super::module_index::{Found, ModuleIndex, PathKind};
 use super::natives::NativeStore;
 use super::python::startup_modules::PYC_HEADER;
-use super::python::{Api, PyObject, PY_FILE_INPUT};
+use super::python::{Api, PyObject};
 use super::Failure;
+use pybundle_bootloader::layout;
 use std::ffi::{c_char, c_int, CStr, OsStr};
 use std::path::Path;
 use std::sync::OnceLock;
-
-const BOOT_SOURCE: &str = concat!(include_str!("boot.py"), "\0");
 
 /// What the functions work with; set once before boot.py runs.
 struct Context {
@@ -97,8 +96,8 @@ pub unsafe fn install(
     set(api, globals, c"files_dir", files_dir);
     set(api, globals, c"served", (api.PyBool_FromLong)(paths.served.into()));
     set(api, globals, c"run_app", (api.PyBool_FromLong)(run_app.into()));
-    let code = (api.Py_CompileString)(BOOT_SOURCE.as_ptr().cast::<c_char>(), c"<pybundle boot>".as_ptr(), PY_FILE_INPUT);
-    let result = if code.is_null() { code } else { (api.PyEval_EvalCode)(code, globals, globals) };
+    let code = boot_code(api, bundle)?;
+    let result = (api.PyEval_EvalCode)(code, globals, globals);
     if result.is_null() {
         (api.PyErr_Print)();
         return Err(Failure::new("the bundle's start-up code failed (see the traceback above)"));
@@ -112,6 +111,18 @@ pub unsafe fn install(
     }
     (api.Py_IncRef)(main_code);
     Ok(Some(main_code))
+}
+
+/// boot.py's code object, compiled by the packer.
+unsafe fn boot_code(api: &Api, bundle: &Bundle) -> Result<*mut PyObject, Failure> {
+    let pyc = bundle.verified_entry(layout::BOOT_MODULE)?;
+    let body = pyc.get(PYC_HEADER..).ok_or_else(|| Failure::damaged(bundle.path(), "its start-up code is cut off"))?;
+    let code = (api.PyMarshal_ReadObjectFromString)(body.as_ptr().cast(), body.len() as isize);
+    if code.is_null() {
+        (api.PyErr_Print)();
+        return Err(Failure::damaged(bundle.path(), "its start-up code does not load"));
+    }
+    Ok(code)
 }
 
 unsafe fn set(api: &Api, dict: *mut PyObject, name: &CStr, value: *mut PyObject) {

@@ -46,15 +46,31 @@ pub enum Refused {
 /// returns the directory that holds them at their archive paths; `why`
 /// says why they are not loaded from memory.
 pub fn natives(bundle: &Bundle, why: &str) -> Result<PathBuf, Failure> {
-    let files: Vec<(String, String)> =
-        bundle.manifest().natives.iter().map(|n| (n.name.clone(), n.name.clone())).collect();
-    materialize(bundle, "", &files, true, |tried| {
+    materialize(bundle, "", &native_files(bundle), true, |tried| {
         format!(
             "cannot load native libraries: {why} and no cache directory is usable ({tried}); \
              set {} to a writable directory on a filesystem not mounted noexec",
             layout::ENV_CACHE_DIR
         )
     })
+}
+
+/// The directory of an earlier start's complete cache entry of the
+/// bundle's native files, if one is there in a usable cache directory;
+/// nothing is created, written or decoded to find it.
+pub fn filled_natives(bundle: &Bundle) -> Option<PathBuf> {
+    let id = bundle_id(bundle);
+    let files = native_files(bundle);
+    cache::candidates().iter().find_map(|candidate| {
+        let base = Dir::open_base(candidate, false).ok()?;
+        let complete = base.allows_exec() && is_complete(bundle, &base, &id, &files).ok()?;
+        complete.then(|| base.path().join(&id))
+    })
+}
+
+/// Each native file, at its archive path.
+fn native_files(bundle: &Bundle) -> Vec<(String, String)> {
+    bundle.manifest().natives.iter().map(|n| (n.name.clone(), n.name.clone())).collect()
 }
 
 /// Makes sure a group of libraries that need each other (a DT_NEEDED
@@ -127,7 +143,7 @@ fn materialize(
     let mut tried = Vec::new();
     for candidate in cache::candidates() {
         let shown = candidate.path.display().to_string();
-        let base = match Dir::open_base(&candidate) {
+        let base = match Dir::open_base(&candidate, true) {
             Ok(base) => base,
             Err(Refused::Unsafe(why)) if candidate.named_by_user => {
                 return Err(Failure::new(format!(

@@ -157,6 +157,7 @@ pub(crate) mod tests {
             entry: "__main__.pyc".into(),
             entry_source: None,
             layout: Layout::Onefile,
+            cache_natives: false,
             glibc_floor: None,
             natives: vec![Native {
                 name: "pkg/_speed.cpython-311-x86_64-linux-gnu.so".into(),

@@ -188,10 +188,22 @@ pub fn entry_path(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-/// Memory files work if not switched off, `/proc` is mounted and the kernel
-/// lets us create an executable one; otherwise the cache directory.
+/// An earlier start's cache entry if there is one (nothing to decode, and
+/// pages shared with every process using it); else, for a bundle built
+/// with `--cache-natives`, a cache entry filled now where a cache directory
+/// is usable; else memory files, if not switched off, `/proc` is mounted
+/// and the kernel lets us create an executable one; else the cache
+/// directory.
 #[cfg(unix)]
 fn onefile_source(bundle: &Bundle) -> Result<Source, Failure> {
+    if let Some(dir) = cache_dir::filled_natives(bundle) {
+        return Ok(Source::Dir(dir));
+    }
+    if bundle.manifest().cache_natives {
+        if let Ok(dir) = cache_dir::natives(bundle, "") {
+            return Ok(Source::Dir(dir));
+        }
+    }
     let forced_off = std::env::var_os(layout::ENV_NO_MEMFD).is_some_and(|v| !v.is_empty() && v != "0");
     if !forced_off && memfd::proc_fd_available() && MemFile::create("pybundle-probe", 0, |_| Ok::<(), ()>(())).is_ok() {
         return Ok(Source::Memory);

@@ -62,9 +62,10 @@ pub struct Lock {
 }
 
 impl Dir {
-    /// Opens the candidate's directory, creating the missing part below
-    /// `creatable_below` (mode 0700), after the checks described above.
-    pub fn open_base(candidate: &Candidate) -> Result<Dir, Refused> {
+    /// Opens the candidate's directory, with `create` making the missing
+    /// part below `creatable_below` (mode 0700), after the checks
+    /// described above.
+    pub fn open_base(candidate: &Candidate, create: bool) -> Result<Dir, Refused> {
         let absolute = std::path::absolute(&candidate.path).map_err(|e| Refused::Unusable(e.to_string()))?;
         let existing = first_existing(&absolute);
         if !existing.starts_with(&candidate.creatable_below) {
@@ -81,7 +82,7 @@ impl Dir {
         for part in path.components().filter(|c| matches!(c, Component::Normal(_))) {
             here.push(part);
             let next = match rfs::openat(&fd, part.as_os_str(), dir_flags(), Mode::empty()) {
-                Err(Errno::NOENT) if here.starts_with(&resolved) => {
+                Err(Errno::NOENT) if create && here.starts_with(&resolved) => {
                     match rfs::mkdirat(&fd, part.as_os_str(), Mode::RWXU) {
                         Ok(()) | Err(Errno::EXIST) => {}
                         Err(e) => return Err(unusable(e)),

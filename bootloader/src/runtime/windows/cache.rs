@@ -37,11 +37,15 @@ pub struct Lock {
 }
 
 impl Dir {
-    pub fn open_base(candidate: &Candidate) -> Result<Dir, Refused> {
+    pub fn open_base(candidate: &Candidate, create: bool) -> Result<Dir, Refused> {
         if !candidate.creatable_below.is_dir() {
             return Err(Refused::Unusable(format!("{} does not exist", candidate.creatable_below.display())));
         }
-        fs::create_dir_all(&candidate.path).map_err(|e| Refused::Unusable(e.to_string()))?;
+        if create {
+            fs::create_dir_all(&candidate.path).map_err(|e| Refused::Unusable(e.to_string()))?;
+        } else if fs::symlink_metadata(&candidate.path).is_err() {
+            return Err(Refused::Unusable(format!("{} does not exist", candidate.path.display())));
+        }
         if !is_plain_dir(&candidate.path) {
             return Err(Refused::Unsafe(format!("{} is not a plain directory (a link?)", candidate.path.display())));
         }
