@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks the real apps of tests/apps/real/ (FastAPI + uvicorn, click +
 # rich, numpy, cryptography, pydantic + PyYAML, Pillow, requests) bundled
-# onefile from a pip venv, against the venv's python running the same app,
-# in one run: bundle size, build time (second build, warm cache), and
-# start-up (hyperfine medians), or for the server the time from start to the
-# first HTTP response (median of RUNS starts).
+# from a pip venv, against the venv's python running the same app, in one
+# run: onefile size beside PyInstaller's onefile of the same app from the
+# same venv (when PyInstaller installs), build time (second build, warm
+# cache), and start-up (hyperfine medians) of onefile, onefile built with
+# --cache-natives (a later start) and onedir, or for the server the time
+# from start to the first HTTP response (median of RUNS starts).
 #
 #   bash bench/real_apps.sh            # RUNS=10 by default
 #
@@ -82,6 +84,15 @@ print("%.1f" % statistics.median(once() for _ in range(runs)))
 EOF
 }
 
+# PyInstaller, run by the venv's python (so it sees the same packages) from
+# a directory of its own; skipped if it cannot be installed.
+PI=$work/pyinstaller
+if [ ! -d "$PI/PyInstaller" ]; then
+    "$BASE" -m pip install -q --disable-pip-version-check --target "$PI" pyinstaller || rm -rf "$PI"
+fi
+export PYBUNDLE_CACHE_DIR=$work/cache  # --cache-natives fills it
+rm -rf "$PYBUNDLE_CACHE_DIR"
+
 rows=()
 for spec in "${apps[@]}"; do
     IFS='|' read -r name script opts args <<<"$spec"
@@ -93,27 +104,46 @@ for spec in "${apps[@]}"; do
     "$PYBUNDLE" "$APPS/$script" --onefile -q --name "$name" --python "$PY" --distpath "$dist" $opts
     build=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
     size=$(stat -c %s "$dist/$name")
+    # shellcheck disable=SC2086
+    "$PYBUNDLE" "$APPS/$script" --onefile -q --name "$name" --python "$PY" --distpath "$work/cached" --cache-natives $opts
+    # shellcheck disable=SC2086
+    "$PYBUNDLE" "$APPS/$script" --onedir -q --name "$name" --python "$PY" --distpath "$work/onedir" $opts
+    pi_size=-
+    if [ -d "$PI/PyInstaller" ]; then
+        # shellcheck disable=SC2086  # (PyInstaller takes --exclude-module too)
+        PYTHONPATH=$PI "$PY" -m PyInstaller --onefile --strip --noconfirm --log-level ERROR --name "$name" \
+            --distpath "$work/pi-dist" --workpath "$work/pi-build" --specpath "$work/pi-build" $opts \
+            "$APPS/$script" >/dev/null 2>&1 && pi_size=$(mb "$(stat -c %s "$work/pi-dist/$name")")
+    fi
     if [ "$name" = fastapi_app ]; then
         b_ms=$(first_response_ms "$dist/$name")
+        first_response_ms "$work/cached/$name" >/dev/null  # fills the cache
+        c_ms=$(first_response_ms "$work/cached/$name")
+        d_ms=$(first_response_ms "$work/onedir/$name/$name")
         p_ms=$(first_response_ms "$PY" "$APPS/$script")
         what="first response"
     else
         json=$work/$name.json
+        "$work/cached/$name" $args >/dev/null  # fills the cache
         hyperfine -N -w 2 -r "$RUNS" --export-json "$json" \
             -n bundle "$dist/$name $args" \
+            -n cached "$work/cached/$name $args" \
+            -n onedir "$work/onedir/$name/$name $args" \
             -n python "$PY -B $APPS/$script $args" >/dev/null
-        read -r b_ms p_ms < <("$BASE" -c "import json,sys; r={x['command']: x['median'] for x in json.load(open(sys.argv[1]))['results']}; print('%.1f %.1f' % (r['bundle']*1000, r['python']*1000))" "$json")
+        read -r b_ms c_ms d_ms p_ms < <("$BASE" -c "import json,sys; r={x['command']: x['median'] for x in json.load(open(sys.argv[1]))['results']}; print(' '.join('%.1f' % (r[n]*1000) for n in ('bundle', 'cached', 'onedir', 'python')))" "$json")
         what="start-up"
     fi
-    ratio=$(awk -v a="$b_ms" -v b="$p_ms" 'BEGIN { printf "%.2f", a / b }')
-    rows+=("$(printf '%-18s %9s %9s %-15s %11s %11s %7s' "$name" "$(mb "$size")" "$build" "$what" "$b_ms" "$p_ms" "$ratio")")
+    ratio() { awk -v a="$1" -v b="$p_ms" 'BEGIN { printf "%.2f", a / b }'; }
+    rows+=("$(printf '%-18s %8s %8s %7s %-14s %8s %8s %8s %8s %6s %6s %6s' "$name" "$(mb "$size")" "$pi_size" "$build" "$what" \
+        "$b_ms" "$c_ms" "$d_ms" "$p_ms" "$(ratio "$b_ms")" "$(ratio "$c_ms")" "$(ratio "$d_ms")")")
 done
 
 echo
 echo "pybundle $("$PYBUNDLE" --version | awk '{print $2}'), CPython $version, venv $VENV; medians of $RUNS runs"
 "$PY" -m pip list --format=freeze 2>/dev/null |
     grep -iE '^(fastapi|uvicorn|click|rich|numpy|cryptography|certifi|pydantic|pyyaml|pillow|requests)==' | tr '\n' ' '
+[ -d "$PI/PyInstaller" ] && echo && echo "PyInstaller $(PYTHONPATH=$PI "$PY" -m PyInstaller --version) (--onefile --strip)"
 echo
-echo
-printf '%-18s %9s %9s %-15s %11s %11s %7s\n' app "size MB" "build s" measure "bundle ms" "python ms" ratio
+echo "MB: pybundle onefile (default) and PyInstaller onefile; ms: onefile, onefile --cache-natives (a later start), onedir, the venv's python; ratios of those three to python"
+printf '%-18s %8s %8s %7s %-14s %8s %8s %8s %8s %6s %6s %6s\n' app "MB" "PI MB" "build s" measure onefile cached onedir python "1file" cached onedir
 for r in "${rows[@]}"; do echo "$r"; done
