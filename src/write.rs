@@ -56,6 +56,11 @@ fn fill_onedir(root: &Path, stub: &[u8], plan: &Plan, manifest: &Manifest, name:
         let relative = entry.name.strip_prefix(&files_prefix).unwrap_or(&entry.name);
         let path = internal.join(relative);
         stored.insert(entry.name.clone(), entry.data.len() as u64);
+        if relative.ends_with('/') {
+            // A directory of a package placed on disk (a namespace package).
+            fs::create_dir_all(&path)?;
+            continue;
+        }
         fs::create_dir_all(path.parent().expect("native entries have a parent"))?;
         fs::write(&path, &entry.data)?;
         make_executable(&path)?;

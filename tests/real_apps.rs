@@ -412,6 +412,23 @@ fn numpy_linalg_through_bundled_openblas_in_root() {
     assert_eq!(out.stderr, "", "{out}");
 }
 
+/// The same app onedir: numpy's files, namespace directories among them
+/// (`numpy/doc/`), are placed in `_internal/`, and it prints what the
+/// onefile bundle prints.
+#[test]
+fn numpy_app_runs_onedir() {
+    let venv = real_venv();
+    let tmp = tempdir();
+    let script = real_app("numpy_app.py");
+    let py = Python { label: "venv".into(), path: venv.python.clone() };
+    let b = build_into(&script, Mode::Onedir, Some("numpy_app"), &py, tmp.path(), &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(b.output.join("_internal/numpy/doc").is_dir(), "numpy's namespace directory numpy/doc is not in _internal/");
+    let out = run_bundle(&b.exe, &[]);
+    assert_ok_run(&out);
+    let onefile = run_bundle(&numpy().built.exe, &[]);
+    assert_eq!(out.stdout, onefile.stdout, "onedir and onefile print differently\n{out}\n{onefile}");
+}
+
 // ---------------------------------------------------------------------------
 // cryptography + certifi + ssl
 
