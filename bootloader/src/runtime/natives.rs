@@ -200,7 +200,8 @@ fn onefile_source(bundle: &Bundle) -> Result<Source, Failure> {
         return Ok(Source::Dir(dir));
     }
     if bundle.manifest().cache_natives {
-        if let Ok(dir) = cache_dir::natives(bundle, "") {
+        // Where no cache directory is usable, memory files, as without the flag.
+        if let Ok(dir) = cache_dir::natives(bundle, "it was built with --cache-natives") {
             return Ok(Source::Dir(dir));
         }
     }
