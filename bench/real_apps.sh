@@ -37,6 +37,18 @@ if [ ! -f "$VENV/pybundle-packages.txt" ]; then
 fi
 PY=$VENV/bin/python
 APPS=$ROOT/tests/apps/real
+# Debian's python3.11 has the interpreter linked in statically; a bundle
+# carries libpython3.11.so, a separate build of it as position-independent
+# code. The same venv run by a python that uses that library (a two-line
+# launcher of Py_BytesMain, with the venv's pyvenv.cfg and lib/) shows
+# what the library itself costs.
+SHARED=$work/shared-libpython-venv
+mkdir -p "$SHARED/bin"
+cp "$VENV/pyvenv.cfg" "$SHARED/"
+ln -sfn "$VENV/lib" "$SHARED/lib"
+printf 'extern int Py_BytesMain(int, char **);\nint main(int argc, char **argv) { return Py_BytesMain(argc, argv); }\n' |
+    cc -O2 -x c - -o "$SHARED/bin/python" -l:libpython3.11.so.1.0
+SPY=$SHARED/bin/python
 export HOME=$work/home          # the bundles' cache directory goes here
 mkdir -p "$HOME"
 
@@ -121,6 +133,7 @@ for spec in "${apps[@]}"; do
         c_ms=$(first_response_ms "$work/cached/$name")
         d_ms=$(first_response_ms "$work/onedir/$name/$name")
         p_ms=$(first_response_ms "$PY" "$APPS/$script")
+        s_ms=$(first_response_ms "$SPY" "$APPS/$script")
         what="first response"
     else
         json=$work/$name.json
@@ -129,13 +142,14 @@ for spec in "${apps[@]}"; do
             -n bundle "$dist/$name $args" \
             -n cached "$work/cached/$name $args" \
             -n onedir "$work/onedir/$name/$name $args" \
-            -n python "$PY -B $APPS/$script $args" >/dev/null
-        read -r b_ms c_ms d_ms p_ms < <("$BASE" -c "import json,sys; r={x['command']: x['median'] for x in json.load(open(sys.argv[1]))['results']}; print(' '.join('%.1f' % (r[n]*1000) for n in ('bundle', 'cached', 'onedir', 'python')))" "$json")
+            -n python "$PY -B $APPS/$script $args" \
+            -n shared "$SPY -B $APPS/$script $args" >/dev/null
+        read -r b_ms c_ms d_ms p_ms s_ms < <("$BASE" -c "import json,sys; r={x['command']: x['median'] for x in json.load(open(sys.argv[1]))['results']}; print(' '.join('%.1f' % (r[n]*1000) for n in ('bundle', 'cached', 'onedir', 'python', 'shared')))" "$json")
         what="start-up"
     fi
     ratio() { awk -v a="$1" -v b="$p_ms" 'BEGIN { printf "%.2f", a / b }'; }
-    rows+=("$(printf '%-18s %8s %8s %7s %-14s %8s %8s %8s %8s %6s %6s %6s' "$name" "$(mb "$size")" "$pi_size" "$build" "$what" \
-        "$b_ms" "$c_ms" "$d_ms" "$p_ms" "$(ratio "$b_ms")" "$(ratio "$c_ms")" "$(ratio "$d_ms")")")
+    rows+=("$(printf '%-18s %8s %8s %7s %-14s %8s %8s %8s %8s %8s %6s %6s %6s %6s' "$name" "$(mb "$size")" "$pi_size" "$build" "$what" \
+        "$b_ms" "$c_ms" "$d_ms" "$p_ms" "$s_ms" "$(ratio "$b_ms")" "$(ratio "$c_ms")" "$(ratio "$d_ms")" "$(ratio "$s_ms")")")
 done
 
 echo
@@ -144,6 +158,6 @@ echo "pybundle $("$PYBUNDLE" --version | awk '{print $2}'), CPython $version, ve
     grep -iE '^(fastapi|uvicorn|click|rich|numpy|cryptography|certifi|pydantic|pyyaml|pillow|requests)==' | tr '\n' ' '
 [ -d "$PI/PyInstaller" ] && echo && echo "PyInstaller $(PYTHONPATH=$PI "$PY" -m PyInstaller --version) (--onefile --strip)"
 echo
-echo "MB: pybundle onefile (default) and PyInstaller onefile; ms: onefile, onefile --cache-natives (a later start), onedir, the venv's python; ratios of those three to python"
-printf '%-18s %8s %8s %7s %-14s %8s %8s %8s %8s %6s %6s %6s\n' app "MB" "PI MB" "build s" measure onefile cached onedir python "1file" cached onedir
+echo "MB: pybundle onefile (default) and PyInstaller onefile; ms: onefile, onefile --cache-natives (a later start), onedir, the venv's python, the venv run with Debian's shared libpython; ratios of those four to python"
+printf '%-18s %8s %8s %7s %-14s %8s %8s %8s %8s %8s %6s %6s %6s %6s\n' app "MB" "PI MB" "build s" measure onefile cached onedir python shared "1file" cached onedir shared
 for r in "${rows[@]}"; do echo "$r"; done

@@ -113,6 +113,7 @@ fn small_bundle() -> Vec<u8> {
         entry: "__main__.pyc".into(),
         entry_source: None,
         layout: Layout::Onefile,
+        cache_natives: false,
         glibc_floor: Some("2.17".into()),
         natives: vec![
             Native { name: lib.into(), kind: NativeKind::Library, needs: vec![] },
