@@ -439,6 +439,23 @@ fn crypto() -> &'static RealBuild {
     build("crypto_app", Entry::Script("crypto_app.py"), &[], false)
 }
 
+/// A requirement whose environment marker is false on the bundle's Python
+/// is not followed: cryptography requires typing-extensions only where
+/// `python_full_version < '3.11'`. The venv has it (pydantic requires it
+/// everywhere) and its Python is 3.11, so the cryptography app's bundle
+/// leaves it out, and with it the asyncio it imports; cffi, required where
+/// `platform_python_implementation != 'PyPy'`, is in.
+#[test]
+fn requirements_for_other_pythons_are_not_followed() {
+    let venv = real_venv();
+    assert!(venv.versions.contains_key("typing-extensions"), "the venv should have typing-extensions: {:?}", venv.versions);
+    let names = zip_names(&crypto().built.exe);
+    assert!(names.iter().any(|n| n.starts_with("_cffi_backend.")), "cffi's _cffi_backend is missing");
+    for absent in ["typing_extensions.pyc", "asyncio/__init__.pyc"] {
+        assert!(!names.iter().any(|n| n == absent), "{absent} is in the cryptography app's bundle");
+    }
+}
+
 #[test]
 fn cryptography_fernet_and_certifi_ca_bundle_in_root() {
     let b = crypto();

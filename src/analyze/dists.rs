@@ -6,6 +6,8 @@
 //! those `installed-files.txt` lists, else the packages and modules
 //! `top_level.txt` names.
 
+use super::condition::Target;
+use super::markers;
 use super::resolve::Listings;
 use super::rules::is_test_dir;
 use super::Distribution;
@@ -21,7 +23,7 @@ struct Installed {
     record: Vec<String>,
     /// Name and version, read from METADATA when first needed.
     metadata: OnceCell<(String, String)>,
-    /// Normalized names of its unconditional requirements, likewise.
+    /// Normalized names of its requirements on the target, likewise.
     requires: OnceCell<HashSet<String>>,
 }
 
@@ -154,8 +156,9 @@ impl Sites {
     /// (`Requires-Dist` without an `extra` marker; other markers are not
     /// evaluated, so a requirement for another platform comes too if it is
     /// installed).
-    pub fn requirements(&self, id: usize) -> Vec<usize> {
-        let wanted = self.installed[id].requires.get_or_init(|| requirement_names(&self.installed[id].dist_info));
+    /// The distributions installed beside `id` that it requires on `target`.
+    pub fn requirements(&self, id: usize, target: &Target) -> Vec<usize> {
+        let wanted = self.installed[id].requires.get_or_init(|| requirement_names(&self.installed[id].dist_info, target));
         let site = &self.installed[id].site;
         (0..self.installed.len())
             .filter(|&other| other != id && &self.installed[other].site == site)
@@ -209,14 +212,16 @@ fn core_metadata(dist_info: &Path) -> Option<String> {
     std::fs::read_to_string(dist_info.join("METADATA")).or_else(|_| std::fs::read_to_string(dist_info.join("PKG-INFO"))).ok()
 }
 
-/// Normalized names (PEP 503) of a distribution's unconditional
-/// requirements, from its METADATA.
-fn requirement_names(dist_info: &Path) -> HashSet<String> {
+/// Normalized names (PEP 503) of a distribution's requirements that
+/// apply on `target` (no extra, and an environment marker not false
+/// there), from its METADATA.
+fn requirement_names(dist_info: &Path, target: &Target) -> HashSet<String> {
     let Some(text) = core_metadata(dist_info) else { return HashSet::new() };
     text.lines()
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.strip_prefix("Requires-Dist:"))
         .filter(|requirement| !requirement.contains("extra"))
+        .filter(|requirement| requirement.split_once(';').is_none_or(|(_, marker)| markers::applies(marker, target)))
         .map(|requirement| {
             let end = requirement.trim().find(|c: char| !(c.is_alphanumeric() || "-_.".contains(c)));
             let name = &requirement.trim()[..end.unwrap_or(requirement.trim().len())];

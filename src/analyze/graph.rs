@@ -588,7 +588,7 @@ impl<'i> Graph<'i> {
         }
         // What it requires comes too: native code imports some of it where
         // no source shows (cryptography's Rust code imports `_cffi_backend`).
-        for required in self.sites.requirements(id) {
+        for required in self.sites.requirements(id, &self.inputs.target) {
             self.reach(required);
         }
     }
@@ -609,7 +609,7 @@ impl<'i> Graph<'i> {
         let Some(importer_dist) = self.origin(&importer_kind).1 else { return false };
         let Some(target_kind) = self.resolver.find_top(top) else { return false };
         match self.origin(&target_kind).1 {
-            Some(target_dist) => target_dist != importer_dist && !self.sites.requirements(importer_dist).contains(&target_dist),
+            Some(target_dist) => target_dist != importer_dist && !self.sites.requirements(importer_dist, &self.inputs.target).contains(&target_dist),
             None => false,
         }
     }

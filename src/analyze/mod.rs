@@ -11,6 +11,7 @@ mod dists;
 mod graph;
 mod imports;
 mod lexer;
+mod markers;
 mod nodes;
 mod resolve;
 mod rules;
