@@ -19,7 +19,8 @@ pub struct Target {
 }
 
 impl Target {
-    fn os_name(&self) -> &'static str {
+    /// `os.name` on the target.
+    pub(super) fn os_name(&self) -> &'static str {
         if self.platform == "win32" {
             "nt"
         } else {
@@ -27,7 +28,8 @@ impl Target {
         }
     }
 
-    fn system(&self) -> String {
+    /// `platform.system()` on the target.
+    pub(super) fn system(&self) -> String {
         match self.platform.as_str() {
             "win32" => "Windows".into(),
             "linux" => "Linux".into(),

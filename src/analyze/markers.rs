@@ -149,7 +149,6 @@ impl Parser<'_> {
 /// The marker variable `name` on the target, and whether it is a version.
 fn variable(name: &str, target: &Target) -> (Option<String>, bool) {
     let (major, minor, micro) = target.version;
-    let windows = target.platform == "win32";
     let text = |s: &str| Some(s.to_string());
     match name {
         "python_version" => (Some(format!("{major}.{minor}")), true),
@@ -157,9 +156,10 @@ fn variable(name: &str, target: &Target) -> (Option<String>, bool) {
         "implementation_name" => (text("cpython"), false),
         "platform_python_implementation" => (text("CPython"), false),
         "sys_platform" => (Some(target.platform.clone()), false),
-        "os_name" => (text(if windows { "nt" } else { "posix" }), false),
-        "platform_system" => (text(if windows { "Windows" } else { "Linux" }), false),
-        "platform_machine" => (text(if windows { "AMD64" } else { "x86_64" }), false),
+        "os_name" => (text(target.os_name()), false),
+        "platform_system" => (Some(target.system()), false),
+        // pybundle builds for x86-64 only; Windows names it AMD64.
+        "platform_machine" => (text(if target.platform == "win32" { "AMD64" } else { "x86_64" }), false),
         // `extra`, `platform_release`, `platform_version`, unknown names.
         _ => (None, false),
     }
