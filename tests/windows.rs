@@ -157,6 +157,14 @@ fn hello_world_313_onefile_and_onedir() {
     assert!(names.iter().any(|n| n == "encodings/utf_8.pyc"), "{names:?}");
     assert!(!names.iter().any(|n| n == "encodings/euc_jp.pyc" || n.starts_with("_codecs_jp")), "{names:?}");
     assert!(names.iter().any(|n| n == "encodings/pybundle-codecs-left-out.txt"), "{names:?}");
+    // Compressed by default, the DLLs too (a standard reader gets them back).
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&exe).unwrap()).unwrap();
+    let mut dll = archive.by_name(".pybundle/lib/python313.dll").unwrap();
+    assert_eq!(dll.compression(), zip::CompressionMethod::ZSTD);
+    let mut header = [0; 2];
+    std::io::Read::read_exact(&mut dll, &mut header).unwrap();
+    assert_eq!(&header, b"MZ");
+    drop(dll);
     check_hello(&build(HELLO, 13, false, &dist, &[]));
     assert!(dist.join("windows_hello/_internal/.pybundle/lib/python313.dll").is_file());
 }
