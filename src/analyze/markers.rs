@@ -73,27 +73,31 @@ struct Parser<'t> {
 
 impl Parser<'_> {
     fn or(&mut self) -> Option<Option<bool>> {
-        let mut value = self.and()?;
-        while self.keyword("or") {
-            let right = self.and()?;
-            value = match (value, right) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            };
-        }
-        Some(value)
+        self.joined("or", Self::and, |left, right| match (left, right) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        })
     }
 
     fn and(&mut self) -> Option<Option<bool>> {
-        let mut value = self.comparison()?;
-        while self.keyword("and") {
-            let right = self.comparison()?;
-            value = match (value, right) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
-                _ => None,
-            };
+        self.joined("and", Self::comparison, |left, right| match (left, right) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        })
+    }
+
+    /// `part (word part)*`, the parts' values combined in turn by `join`.
+    fn joined(
+        &mut self,
+        word: &str,
+        part: fn(&mut Self) -> Option<Option<bool>>,
+        join: fn(Option<bool>, Option<bool>) -> Option<bool>,
+    ) -> Option<Option<bool>> {
+        let mut value = part(self)?;
+        while self.keyword(word) {
+            value = join(value, part(self)?);
         }
         Some(value)
     }
