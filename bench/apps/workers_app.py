@@ -10,7 +10,8 @@ def serve(ready, stop):
     import fastapi  # noqa: F401
     import pydantic  # noqa: F401
     ready.release()
-    stop.wait()
+    # Bounded: a worker whose parent was killed ends by itself.
+    stop.wait(60)
 
 
 def memory_kb(pid):
