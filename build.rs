@@ -17,7 +17,7 @@ const TARGETS: &[(&str, &str, &str)] = &[
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
-    for path in ["bootloader/src", "bootloader/Cargo.toml", "bootloader/build.rs", "Cargo.lock"] {
+    for path in ["bootloader/src", "bootloader/Cargo.toml", "bootloader/build.rs", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", manifest_dir.join(path).display());
     }
     let mut table = String::new();
