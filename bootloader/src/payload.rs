@@ -95,6 +95,11 @@ impl<'a> Payload<'a> {
         check_hash(name, hash, expected)
     }
 
+    /// The bytes entry `name` takes in the archive (compressed or not).
+    pub fn entry_data(&self, name: &str) -> Option<&'a [u8]> {
+        self.entries.get(name).map(|e| &self.bytes[e.data.clone()])
+    }
+
     /// Where entry `name` is, and its hash in the manifest.
     fn find(&self, name: &str) -> Result<(&Located, &str), String> {
         let expected = self.manifest.hashes.get(name).ok_or_else(|| format!("entry {name} has no hash in the manifest"))?;

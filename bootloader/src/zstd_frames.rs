@@ -6,6 +6,7 @@
 //! [`FRAME_SIZE`] is a whole subtree of blake3's hash tree.
 
 use blake3::hazmat::{self, ChainingValue, HasherExt, Mode};
+use std::cell::RefCell;
 use std::ops::Range;
 
 /// The content size of every frame but the last.
@@ -74,7 +75,20 @@ fn decode_in_threads(input: &[u8], frames: Vec<(Range<usize>, usize)>, out: &mut
 }
 
 fn decode_frames(jobs: Vec<Job<'_>>, subtrees: bool) -> Result<Vec<ChainingValue>, String> {
-    let mut context = zstd_safe::DCtx::create();
+    with_context(|context| decode_frames_with(context, jobs, subtrees))
+}
+
+/// Runs `work` with this thread's decoding context, made at its first
+/// use: a bundle decodes a `.pyc` at every import, and making a context
+/// costs about as much as decoding a small one.
+fn with_context<T>(work: impl FnOnce(&mut zstd_safe::DCtx<'static>) -> T) -> T {
+    thread_local! {
+        static CONTEXT: RefCell<Option<zstd_safe::DCtx<'static>>> = const { RefCell::new(None) };
+    }
+    CONTEXT.with(|cell| work(cell.borrow_mut().get_or_insert_with(zstd_safe::DCtx::create)))
+}
+
+fn decode_frames_with(context: &mut zstd_safe::DCtx<'static>, jobs: Vec<Job<'_>>, subtrees: bool) -> Result<Vec<ChainingValue>, String> {
     let mut values = Vec::with_capacity(if subtrees { jobs.len() } else { 0 });
     for job in jobs {
         let written = context.decompress(job.out, job.frame).map_err(|code| format!("its compressed data is damaged ({})", zstd_safe::get_error_name(code)))?;

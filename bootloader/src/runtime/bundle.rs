@@ -20,9 +20,10 @@ impl Bundle {
         let file = File::open(path)
             .map_err(|e| Failure::new(format!("cannot open {}: {e}", path.display())))?;
         let metadata = file.metadata().map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))?;
-        let bytes = map_read_only(&file, metadata.len())
+        let map = map_read_only(&file, metadata.len())
             .map_err(|e| Failure::new(format!("cannot map {}: {e}", path.display())))?;
-        let payload = Payload::open(bytes).map_err(|e| Failure::damaged(path, e))?;
+        let payload = Payload::open(map).map_err(|e| Failure::damaged(path, e))?;
+        release_pages(map);
         Ok(Bundle { path: path.to_path_buf(), metadata, payload })
     }
 
@@ -46,10 +47,13 @@ impl Bundle {
 
     /// Writes the content of an entry into `out` (as long as
     /// [`Bundle::entry_size`] says), decoding it there, and checks it
-    /// against the manifest's hash.
+    /// against the manifest's hash. The entry is read once: its pages are
+    /// let go after.
     #[cfg(unix)]
     pub fn verified_entry_into(&self, name: &str, out: &mut [u8]) -> Result<(), Failure> {
-        self.payload.entry_into(name, out).map_err(|e| Failure::damaged(&self.path, e))
+        self.payload.entry_into(name, out).map_err(|e| Failure::damaged(&self.path, e))?;
+        release_pages(self.payload.entry_data(name).unwrap_or_default());
+        Ok(())
     }
 
     /// The size of an entry's content, as the archive states it.
@@ -66,5 +70,26 @@ fn map_read_only(file: &File, len: u64) -> std::io::Result<&'static [u8]> {
     // SAFETY: a read-only mapping of our own executable, which the system
     // keeps from being changed while it runs; never unmapped.
     let map = unsafe { memmap2::Mmap::map(file)? };
-    Ok(Box::leak(Box::new(map)))
+    Ok(&Box::leak(Box::new(map))[..])
 }
+
+/// Lets go of the pages of the mapped bundle that lie wholly inside
+/// `bytes` (they stay in the page cache and are read again if touched):
+/// checking the payload reads a header of every entry, and a native
+/// library's compressed bytes are read once, so the process's memory holds
+/// only what it goes on reading.
+#[cfg(unix)]
+fn release_pages(bytes: &[u8]) {
+    // SAFETY: sysconf has no preconditions.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096).max(1);
+    let start = (bytes.as_ptr() as usize).next_multiple_of(page);
+    let end = (bytes.as_ptr() as usize + bytes.len()) / page * page;
+    if start < end {
+        // SAFETY: whole pages of a read-only shared mapping of a file,
+        // which read the same content again when next touched.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
+}
+
+#[cfg(windows)]
+fn release_pages(_map: &[u8]) {}
