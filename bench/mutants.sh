@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Mutation testing of the core modules (.cargo/mutants.toml) with
 # cargo-mutants: each mutant must make some test fail. Slow (every mutant
-# rebuilds and runs the suite), so not part of CI.
+# rebuilds and runs tests), so not part of CI.
 #
-#   bash bench/mutants.sh              # every core module, the whole suite
-#   bash bench/mutants.sh --no-config --file src/pe/checksum.rs -- --lib
-#                                      # one file, its crate's unit tests
+#   bash bench/mutants.sh --shard 0/100  # a hundredth of the core set, each
+#                                        # mutant judged by the whole suite
+#                                        # (about half an hour a mutant)
+#   bash bench/mutants.sh --unit elf     # src/elf/, judged by its unit tests
+#                                        # (`elf::`), the lib test target only
+#   bash bench/mutants.sh --unit analyze --shard 0/3 --sharding round-robin
 #
 # Extra arguments go to `cargo mutants`. Results (caught.txt, missed.txt,
-# timeout.txt, unviable.txt) land in target/mutants/mutants.out/.
+# timeout.txt, unviable.txt) land in target/mutants/<module or all>/mutants.out/;
+# `--iterate` re-tests only what an earlier run there did not catch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -19,4 +23,13 @@ export PYBUNDLE_REQUIRE_ALL=1
 # The mutants build in copies of the tree; their tests use this checkout's
 # test cache (roots, venvs, embeddable Pythons that setup.sh fetched).
 export PYBUNDLE_TEST_CACHE="$PWD/target/test-cache"
-exec cargo mutants --workspace --output target/mutants "$@"
+if [ "${1:-}" = --unit ]; then
+    module=${2:?"--unit needs a module of src/: elf, pe or analyze"}
+    shift 2
+    # The same exclusions and skipped calls as .cargo/mutants.toml, whose
+    # globs would otherwise be added to this one.
+    exec cargo mutants --no-config --skip-calls-defaults true --skip-calls 'eprintln!,writeln!' \
+        -f "src/$module/*.rs" -e 'src/**/tests.rs' -e src/test_env.rs \
+        --output "target/mutants/$module" -C --lib "$@" -- "$module::"
+fi
+exec cargo mutants --workspace --output target/mutants/all "$@"

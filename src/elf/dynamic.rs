@@ -153,6 +153,44 @@ mod tests {
         assert!(libc.1.iter().any(|v| v.starts_with("GLIBC_2.")), "{libc:?}");
     }
 
+    /// The version needs binutils' `readelf -V` lists for the file at
+    /// `path`: (file, version names), in section order.
+    fn readelf_version_needs(path: &str, part: &str) -> Option<Vec<(String, Vec<String>)>> {
+        let readelf = test_env::require(which::which("readelf").ok(), "readelf (binutils)", part)?;
+        let out = Command::new(readelf).args(["-V", "--wide", path]).output().unwrap();
+        assert!(out.status.success(), "readelf -V {path} failed");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let section = text.split("Version needs section").nth(1).unwrap_or("");
+        let mut needs: Vec<(String, Vec<String>)> = Vec::new();
+        let field = |line: &str, key: &str| line.split(key).nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_owned);
+        for line in section.lines() {
+            if let Some(file) = field(line, "File: ") {
+                needs.push((file, Vec::new()));
+            } else if let (Some(name), Some(last)) = (field(line, "Name: "), needs.last_mut()) {
+                last.1.push(name);
+            }
+        }
+        Some(needs)
+    }
+
+    #[test]
+    fn version_needs_agree_with_readelf() {
+        let part = "version_needs_agree_with_readelf";
+        for path in ["/usr/lib/x86_64-linux-gnu/libssl.so.3", "/usr/lib/x86_64-linux-gnu/libz.so.1"] {
+            let Some(data) = read(path, part) else { return };
+            let Some(expected) = readelf_version_needs(path, part) else { return };
+            assert!(expected.iter().map(|(_, names)| names.len()).sum::<usize>() >= 2, "{path}: {expected:?}");
+            assert_eq!(parse(&data).unwrap().version_needs, expected, "{path}");
+            // vn_cnt bounds a file's list even if its chain runs on.
+            let mut one = data.clone();
+            let at = Elf::parse(&data).unwrap().dynamic.unwrap().info.verneed as usize;
+            one[at + 2..at + 4].copy_from_slice(&1u16.to_le_bytes());
+            let needs = parse(&one).unwrap().version_needs;
+            assert_eq!(needs[0], (expected[0].0.clone(), expected[0].1[..1].to_vec()), "{path}");
+            assert_eq!(needs[1..], expected[1..], "{path}");
+        }
+    }
+
     /// A shared object linked by the C compiler with `flags`.
     fn link_shared(flags: &[&str], part: &str) -> Option<Vec<u8>> {
         let cc = test_env::require(which::which("cc").ok(), "cc (gcc)", part)?;

@@ -215,6 +215,39 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_cache_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = LdCache::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("cannot read") && err.contains(&dir.path().display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn header_only_cache_is_empty_and_big_endian_is_refused() {
+        // Flags 0 (caches before glibc 2.32 state no byte order) and 2
+        // (little-endian) are read; 3 (big-endian) is refused.
+        for flags in [0, 2] {
+            let mut empty = NEW_MAGIC.to_vec();
+            empty.resize(NEW_HEADER_LEN, 0);
+            empty[28] = flags;
+            assert!(LdCache::parse(&empty).unwrap().libs.is_empty());
+            let mut one = synthetic(false);
+            one[28] = flags;
+            assert_eq!(LdCache::parse(&one).unwrap().get("libx.so.1"), Some(Path::new("/lib64/libx.so.1")));
+        }
+        let mut big = synthetic(false);
+        big[28] = ENDIAN_BIG;
+        assert!(LdCache::parse(&big).unwrap_err().to_string().contains("big-endian"));
+    }
+
+    #[test]
+    fn an_old_part_without_a_new_one_is_refused() {
+        let mut old_only = synthetic(true);
+        old_only.truncate(32);
+        old_only.extend_from_slice(b"not the new magic, just bytes after the old part");
+        assert!(LdCache::parse(&old_only).unwrap_err().to_string().contains("libc5"));
+    }
+
+    #[test]
     fn rejects_garbage_without_panicking() {
         let good = synthetic(true);
         for len in 0..good.len() {
