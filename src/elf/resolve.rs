@@ -588,6 +588,32 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_library_names_what_was_searched() {
+        let part = "a_missing_library_names_what_was_searched";
+        let Some((root, _)) = ssl_modules(part).pop() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let searched = |runpath: &[&str], rpath: &[&str], cache: Option<LdCache>| {
+            let mut graph = Graph::default();
+            let mut loaded = load(&root).unwrap();
+            loaded.info.runpath = runpath.iter().map(|d| d.to_string()).collect();
+            loaded.info.rpath = rpath.iter().map(|d| d.to_string()).collect();
+            graph.add(&dir.path().join("_ssl.so"), loaded, true, None).unwrap();
+            let err = Resolver { cache }.find(&graph, "libxyq.so.3", 0).unwrap_err().to_string();
+            let text = err.split("(searched ").nth(1).and_then(|rest| rest.split(");").next());
+            text.unwrap_or_else(|| panic!("{err}")).to_owned()
+        };
+        assert_eq!(searched(&[], &[], None), "the default library dirs");
+        assert_eq!(
+            searched(&["/opt/a", "$ORIGIN/b"], &[], None),
+            format!("RUNPATH /opt/a:{}/b and the default library dirs", dir.path().display())
+        );
+        assert_eq!(
+            searched(&[], &["/opt/r"], Some(LdCache::default())),
+            "RPATH /opt/r, ld.so.cache and the default library dirs"
+        );
+    }
+
+    #[test]
     fn origin_rpath_is_searched_first() {
         let libssl = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
         let libcrypto = "/usr/lib/x86_64-linux-gnu/libcrypto.so.3";
