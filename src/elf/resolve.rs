@@ -646,12 +646,14 @@ mod tests {
                 .unwrap(),
             "libssl.so.3"
         );
-        // A non-ELF file in the search path is skipped.
-        std::fs::write(&local, b"not elf").unwrap();
-        assert_ne!(
-            resolver.find(&graph, "libcrypto.so.3", 0).unwrap(),
-            dir.path().join("mods/../deps/libcrypto.so.3")
-        );
+        // A non-ELF file in the search path is skipped, short or not.
+        for content in [&b"not elf"[..], b"not an ELF file, though longer than an ELF header's start"] {
+            std::fs::write(&local, content).unwrap();
+            assert_ne!(
+                resolver.find(&graph, "libcrypto.so.3", 0).unwrap(),
+                dir.path().join("mods/../deps/libcrypto.so.3")
+            );
+        }
     }
 
     #[test]

@@ -510,6 +510,19 @@ mod tests {
         assert!(strip_debug(b"MZ\x90\x00 not elf").is_err());
         assert!(strip_debug(&[]).is_err());
         let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let mut long_not_elf = exe.clone();
+        long_not_elf[..4].copy_from_slice(b"MZ\x90\x00");
+        assert!(strip_debug(&long_not_elf).is_err());
+        // The header alone, with no section table: nothing to strip.
+        let mut header = exe[..EHDR_LEN].to_vec();
+        header[40..48].fill(0);
+        assert_eq!(strip_debug(&header).unwrap(), header);
+        // 32-bit, or big-endian: not what a bundle's libraries are.
+        for (at, value) in [(4, 1), (5, 2)] {
+            let mut other = exe.clone();
+            other[at] = value;
+            assert!(strip_debug(&other).unwrap_err().to_string().contains("64-bit little-endian"), "byte {at} = {value}");
+        }
         for len in [64, 100, exe.len() / 2, exe.len() - 1] {
             assert!(strip_debug(&exe[..len]).is_err(), "truncated to {len}");
         }
