@@ -372,9 +372,42 @@ mod tests {
         assert_eq!(before[..end], after[..end]);
     }
 
+    /// Section names of an ELF file in header order ("" for an emptied
+    /// header), and the index of its last allocated section.
+    fn section_names(data: &[u8]) -> (Vec<String>, usize) {
+        let elf = goblin::elf::Elf::parse(data).unwrap();
+        let names = elf.section_headers.iter().map(|s| elf.shdr_strtab.get_at(s.sh_name).unwrap_or("").to_owned()).collect();
+        let last_alloc = elf.section_headers.iter().rposition(|s| s.sh_flags & SHF_ALLOC != 0).unwrap_or(0);
+        (names, last_alloc)
+    }
+
+    /// The stripped file keeps the original's sections in order, without
+    /// the debug ones and the static symbol table; one of those before the
+    /// last allocated section leaves an emptied header in its place, so no
+    /// allocated section changes index.
+    fn assert_sections_kept_in_place(original: &[u8], stripped: &[u8]) {
+        let (names, last_alloc) = section_names(original);
+        let goes = |name: &str| {
+            [".symtab", ".strtab", ".comment", ".gnu_debuglink", ".gnu_debugdata"].contains(&name)
+                || (name.starts_with(".debug_") && name != ".debug_gdb_scripts")
+                || name.starts_with(".zdebug_")
+        };
+        let expected: Vec<String> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| match goes(name) {
+                true if i < last_alloc => Some(String::new()),
+                true => None,
+                false => Some(name.clone()),
+            })
+            .collect();
+        assert_eq!(section_names(stripped).0, expected);
+    }
+
     fn check_stripped(original: &[u8], stripped: &[u8], path: &Path) {
         assert!(stripped.len() < original.len());
         assert_segments_unchanged(original, stripped);
+        assert_sections_kept_in_place(original, stripped);
         assert_eq!(
             strip_debug(stripped).unwrap(),
             stripped,
@@ -513,6 +546,10 @@ mod tests {
         let mut long_not_elf = exe.clone();
         long_not_elf[..4].copy_from_slice(b"MZ\x90\x00");
         assert!(strip_debug(&long_not_elf).is_err());
+        // Bytes after the section table are allowed.
+        let mut trailing = exe.clone();
+        trailing.extend_from_slice(&[0; 64]);
+        assert!(strip_debug(&trailing).is_ok());
         // The header alone, with no section table: nothing to strip.
         let mut header = exe[..EHDR_LEN].to_vec();
         header[40..48].fill(0);
