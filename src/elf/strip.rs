@@ -134,13 +134,11 @@ pub fn strip_debug(data: &[u8]) -> Result<Vec<u8>> {
         let end = section.offset.saturating_add(section.size) as usize;
         let in_file = section.kind != SHT_NOBITS && section.size != 0;
         if i != shstrndx && section.flags & SHF_ALLOC == 0 && !(in_file && end <= out.len()) {
+            let content = section.offset_range();
             pad_to(&mut out, section.align);
             section.offset = out.len() as u64;
             if in_file {
-                out.extend_from_slice(
-                    data.get(section.offset_range())
-                        .context("section runs past the end of the file")?,
-                );
+                out.extend_from_slice(data.get(content).context("section runs past the end of the file")?);
             }
         }
         new_sections.push(section);
@@ -401,7 +399,28 @@ mod tests {
                 false => Some(name.clone()),
             })
             .collect();
-        assert_eq!(section_names(stripped).0, expected);
+        let (kept, _) = section_names(stripped);
+        assert_eq!(kept, expected);
+        // Each kept section has its content, and names the same sections
+        // by sh_link and sh_info (indices may have moved).
+        let (before, after) = (goblin::elf::Elf::parse(original).unwrap(), goblin::elf::Elf::parse(stripped).unwrap());
+        let bytes = |data: &[u8], s: &goblin::elf::SectionHeader| match s.sh_type {
+            SHT_NOBITS => Vec::new(),
+            _ => data[s.sh_offset as usize..(s.sh_offset + s.sh_size) as usize].to_vec(),
+        };
+        let name_of = |list: &[String], index: u32| list.get(index as usize).cloned().unwrap_or_default();
+        for (new, section) in after.section_headers.iter().enumerate().skip(1) {
+            if kept[new].is_empty() || kept[new] == ".shstrtab" {
+                continue;
+            }
+            let old = names.iter().position(|n| *n == kept[new]).unwrap();
+            let was = &before.section_headers[old];
+            assert!(bytes(stripped, section) == bytes(original, was), "content of {}", kept[new]);
+            assert_eq!(name_of(&kept, section.sh_link), name_of(&names, was.sh_link), "sh_link of {}", kept[new]);
+            if matches!(section.sh_type, SHT_REL | SHT_RELA) || section.sh_flags & SHF_INFO_LINK != 0 {
+                assert_eq!(name_of(&kept, section.sh_info), name_of(&names, was.sh_info), "sh_info of {}", kept[new]);
+            }
+        }
     }
 
     fn check_stripped(original: &[u8], stripped: &[u8], path: &Path) {
@@ -466,6 +485,29 @@ mod tests {
         assert!(output.status.success());
         assert!(String::from_utf8_lossy(&output.stdout)
             .contains("strips_own_test_binary_which_still_runs"));
+    }
+
+    #[test]
+    fn keeps_other_unloaded_sections_with_their_content() {
+        let part = "keeps_other_unloaded_sections_with_their_content";
+        let Some(cc) = test_env::require(which::which("cc").ok(), "cc (gcc)", part) else { return };
+        let dir = tempfile::tempdir().unwrap();
+        // A non-allocated section of its own, which strip keeps (after
+        // .comment, which goes, so its index and place move).
+        let source = "int f(void) { return 1; }\n\
+            __asm__(\".section .pybundle_note,\\\"\\\",@progbits\\n.ascii \\\"kept by strip\\\"\\n.previous\");\n";
+        std::fs::write(dir.path().join("note.c"), source).unwrap();
+        let library = dir.path().join("libnote.so");
+        let status = Command::new(cc).current_dir(dir.path()).args(["-g", "-shared", "-fPIC", "-o"]).arg(&library).arg("note.c").status().unwrap();
+        assert!(status.success(), "cc failed to build the test library");
+        let original = std::fs::read(&library).unwrap();
+        let (names, _) = section_names(&original);
+        assert!(names.iter().any(|n| n == ".pybundle_note") && names.iter().any(|n| n.starts_with(".debug_")), "{names:?}");
+        let stripped = strip_debug(&original).unwrap();
+        let copy = dir.path().join("stripped.so");
+        std::fs::write(&copy, &stripped).unwrap();
+        check_stripped(&original, &stripped, &copy);
+        assert!(section_names(&stripped).0.iter().any(|n| n == ".pybundle_note"));
     }
 
     #[test]
