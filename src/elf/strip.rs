@@ -401,6 +401,10 @@ mod tests {
             .collect();
         let (kept, _) = section_names(stripped);
         assert_eq!(kept, expected);
+        // Fewer than 0xff00 sections: the count and the name table's index
+        // are in the ELF header, section 0 stays empty.
+        let first = &goblin::elf::Elf::parse(stripped).unwrap().section_headers[0];
+        assert_eq!((first.sh_size, first.sh_link), (0, 0));
         // Each kept section has its content, and names the same sections
         // by sh_link and sh_info (indices may have moved).
         let (before, after) = (goblin::elf::Elf::parse(original).unwrap(), goblin::elf::Elf::parse(stripped).unwrap());
