@@ -585,6 +585,41 @@ mod tests {
     }
 
     #[test]
+    fn loaded_end_is_where_the_last_segment_ends() {
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let elf = goblin::elf::Elf::parse(&exe).unwrap();
+        let end = elf.program_headers.iter().filter(|p| p.p_filesz != 0).map(|p| p.p_offset + p.p_filesz).max().unwrap() as usize;
+        assert_eq!(loaded_end(&exe, &[]).unwrap(), end);
+        assert_eq!(loaded_end(&exe[..end], &[]).unwrap(), end);
+        assert!(loaded_end(&exe[..end - 1], &[]).is_err());
+    }
+
+    #[test]
+    fn sections_tied_to_removed_ones_go_too() {
+        let section = |kind: u32, flags: u64, link: u32, info: u32| Section { kind, flags, link, info, ..Section::default() };
+        const PROGBITS: u32 = 1;
+        const STRTAB: u32 = 3;
+        let sections = [
+            (section(0, 0, 0, 0), ""),
+            (section(PROGBITS, SHF_ALLOC, 0, 0), ".text"),
+            (section(PROGBITS, SHF_ALLOC, 0, 0), ".debug_gdb_scripts"),
+            (section(PROGBITS, 0, 0, 0), ".debug_info"),
+            (section(SHT_RELA, 0, 0, 3), ".rela.debug_info"),
+            (section(SHT_RELA, 0, 0, 1), ".rela.text"),
+            (section(SHT_SYMTAB, 0, 7, 0), ".symtab"),
+            (section(STRTAB, 0, 0, 0), ".strtab"),
+            (section(PROGBITS, 0, 1, 0), ".note.kept"),
+            (section(PROGBITS, 0, 0, 0), ".comment"),
+            (section(PROGBITS, 0, 9, 0), ".tied.to.comment"),
+            (section(STRTAB, 0, 0, 0), ".shstrtab"),
+        ];
+        let (headers, names): (Vec<Section>, Vec<&str>) = sections.iter().cloned().unzip();
+        let removed = removed_sections(&headers, &names, 11);
+        let gone: Vec<&str> = names.iter().zip(&removed).filter(|(_, &r)| r).map(|(n, _)| *n).collect();
+        assert_eq!(gone, [".debug_info", ".rela.debug_info", ".symtab", ".strtab", ".comment", ".tied.to.comment"]);
+    }
+
+    #[test]
     fn rejects_non_elf_and_truncated_input() {
         assert!(strip_debug(b"MZ\x90\x00 not elf").is_err());
         assert!(strip_debug(&[]).is_err());
