@@ -405,6 +405,7 @@ mod tests {
         // are in the ELF header, section 0 stays empty.
         let first = &goblin::elf::Elf::parse(stripped).unwrap().section_headers[0];
         assert_eq!((first.sh_size, first.sh_link), (0, 0));
+        assert_eq!(read_u64(stripped, 40).unwrap() % 8, 0, "the section header table is aligned");
         // Each kept section has its content, and names the same sections
         // by sh_link and sh_info (indices may have moved).
         let (before, after) = (goblin::elf::Elf::parse(original).unwrap(), goblin::elf::Elf::parse(stripped).unwrap());
@@ -420,6 +421,11 @@ mod tests {
             let old = names.iter().position(|n| *n == kept[new]).unwrap();
             let was = &before.section_headers[old];
             assert!(bytes(stripped, section) == bytes(original, was), "content of {}", kept[new]);
+            assert_eq!(section.sh_addralign, was.sh_addralign, "alignment of {}", kept[new]);
+            if section.sh_flags & SHF_ALLOC == 0 {
+                // Moved (unloaded sections after the loaded part): aligned.
+                assert_eq!(section.sh_offset % section.sh_addralign.max(1), 0, "{} is not aligned", kept[new]);
+            }
             assert_eq!(name_of(&kept, section.sh_link), name_of(&names, was.sh_link), "sh_link of {}", kept[new]);
             if matches!(section.sh_type, SHT_REL | SHT_RELA) || section.sh_flags & SHF_INFO_LINK != 0 {
                 assert_eq!(name_of(&kept, section.sh_info), name_of(&names, was.sh_info), "sh_info of {}", kept[new]);
