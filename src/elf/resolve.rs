@@ -302,7 +302,8 @@ impl Graph {
     }
 
     /// Dependencies first, ties broken by (soname, path); a dependency cycle
-    /// is broken at its smallest member.
+    /// is broken at its smallest member (never at an object outside it that
+    /// needs it).
     fn into_load_order(self) -> Vec<NativeLib> {
         let count = self.objects.len();
         let mut by_key: Vec<usize> = (0..count).collect();
@@ -330,10 +331,11 @@ impl Graph {
         while order.len() < count {
             let next = match ready.pop_first() {
                 Some(position) => by_key[position],
+                // Nothing is ready: what waits is in a cycle or needs one.
                 None => by_key
                     .iter()
                     .copied()
-                    .find(|&i| !done[i])
+                    .find(|&i| !done[i] && self.in_cycle(i, &done))
                     .unwrap_or_default(),
             };
             if done[next] {
@@ -366,6 +368,23 @@ impl Graph {
                 }
             })
             .collect()
+    }
+}
+
+impl Graph {
+    /// Whether object `start` needs itself through objects not yet `done`.
+    fn in_cycle(&self, start: usize, done: &[bool]) -> bool {
+        let mut seen = vec![false; self.objects.len()];
+        let mut stack: Vec<usize> = self.objects[start].deps.iter().copied().collect();
+        while let Some(index) = stack.pop() {
+            if index == start {
+                return true;
+            }
+            if !done[index] && !std::mem::replace(&mut seen[index], true) {
+                stack.extend(self.objects[index].deps.iter().copied());
+            }
+        }
+        false
     }
 }
 
@@ -585,6 +604,26 @@ mod tests {
             err.ends_with("the default library dirs); install the package that provides it"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_cycle_is_broken_at_its_smallest_member_not_before_it() {
+        // liba needs libb; libb and libc need each other; libd needs liba.
+        let mut graph = Graph::default();
+        for (name, deps) in [("liba.so", &[1][..]), ("libb.so", &[2]), ("libc.so", &[1]), ("libd.so", &[0])] {
+            graph.objects.push(Object {
+                soname: name.to_owned(),
+                path: PathBuf::from("/lib").join(name),
+                origin: PathBuf::from("/lib"),
+                is_root: false,
+                info: DynamicInfo::default(),
+                loader: None,
+                deps: deps.iter().copied().collect(),
+            });
+        }
+        let order: Vec<String> = graph.into_load_order().into_iter().map(|lib| lib.soname).collect();
+        // Not liba first, though it is the smallest: it needs libb.
+        assert_eq!(order, ["libb.so", "liba.so", "libc.so", "libd.so"]);
     }
 
     #[test]
