@@ -264,6 +264,50 @@ fn wrestool_icon_sizes(path: &Path) -> Option<(String, Vec<String>)> {
     Some((listing, sizes))
 }
 
+/// The section headers of `exe` and the index of the one the resource
+/// directory points at, if any.
+fn resource_section(exe: &[u8]) -> (Vec<headers::Section>, Option<usize>) {
+    let parsed = headers::Headers::parse(exe).unwrap();
+    let (rva, _) = parsed.dir(exe, headers::DIR_RESOURCE).unwrap();
+    let index = parsed.sections.iter().position(|s| rva != 0 && s.virtual_address == rva);
+    (parsed.sections, index)
+}
+
+/// Where each stub layout's resources go: a new last section when there is
+/// no .rsrc or it is followed by another section, the old .rsrc grown where
+/// it is last, rewritten in place where the new resources fit.
+fn check_resource_section_placement(variant: Variant, stub: &[u8], out: &[u8]) {
+    let (before, old) = resource_section(stub);
+    let (after, new) = resource_section(out);
+    let new = new.unwrap_or_else(|| panic!("{variant:?}: no resource section"));
+    match variant {
+        Variant::Plain | Variant::RsrcNotLast => {
+            assert_eq!((after.len(), new), (before.len() + 1, before.len()), "{variant:?}: a new last section");
+        }
+        Variant::RsrcLast => {
+            let old = old.expect("the stub has a .rsrc");
+            assert_eq!((after.len(), new, after[new].raw_ptr), (before.len(), old, before[old].raw_ptr), "{variant:?}: the same section");
+            assert!(after[new].raw_size > before[old].raw_size, "{variant:?}: grown");
+        }
+        Variant::RsrcBig => {
+            let old = old.expect("the stub has a .rsrc");
+            let place = |s: &headers::Section| (s.raw_ptr, s.raw_size, s.virtual_address);
+            assert_eq!((after.len(), new, place(&after[new])), (before.len(), old, place(&before[old])), "{variant:?}: in place");
+            assert_eq!(out.len(), stub.len(), "{variant:?}: the file keeps its size");
+        }
+    }
+}
+
+#[test]
+fn a_stub_without_room_for_another_section_header_is_refused() {
+    let Some(mut stub) = stub(Variant::Plain) else { return };
+    let parsed = headers::Headers::parse(&stub).unwrap();
+    let next = parsed.section_table_offset + parsed.sections.len() * headers::SECTION_HEADER_SIZE;
+    stub[next..next + headers::SECTION_HEADER_SIZE].fill(0xAA);
+    let err = apply_resources(&stub, &sample_resources()).unwrap_err().to_string();
+    assert!(err.starts_with("no room for another section header"), "{err}");
+}
+
 #[test]
 fn apply_resources_on_every_stub_layout_reads_back_with_independent_tools() {
     for variant in Variant::ALL {
@@ -280,6 +324,7 @@ fn apply_resources_on_every_stub_layout_reads_back_with_independent_tools() {
             imports(&stub).unwrap(),
             "{variant:?}: imports unchanged"
         );
+        check_resource_section_placement(variant, &stub, &out);
         let path = write_temp(&format!("{variant:?}-applied.exe").to_lowercase(), &out);
         if matches!(variant, Variant::Plain) {
             let original = write_temp("plain-original.exe", &stub);
