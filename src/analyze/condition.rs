@@ -488,6 +488,16 @@ mod tests {
         assert_eq!(eval("hasattr(os, 'fork')"), None);
         assert_eq!(eval("x + 1 > 2"), None);
         assert_eq!(eval("sys.platform == 'win32' and foo.bar(x)[0]"), Some(false));
+        assert_eq!(eval("True"), Some(true));
+        assert_eq!(eval("False or not True"), Some(false));
+        assert_eq!(eval("sys.platform != 'win32'"), Some(true));
+        assert_eq!(eval("sys.version_info.major is 3"), Some(true));
+        assert_eq!(eval("sys.version_info.micro == 7"), Some(true));
+        assert_eq!(eval("platform.python_implementation() == 'CPython'"), Some(true));
+        assert_eq!(eval("'abc'.upper() == 'ABC' or sys.platform == 'linux'"), Some(true));
+        // Depth counts nesting, not length.
+        let long = vec!["(not WIN)"; MAX_DEPTH * 2].join(" and ");
+        assert_eq!(eval(&long), Some(true));
         let deep = format!("{}True{}", "(".repeat(10_000), ")".repeat(10_000));
         assert_eq!(eval(&deep), None);
         assert_eq!(eval(&format!("{}True", "not ".repeat(10_000))), None);
