@@ -491,6 +491,8 @@ mod tests {
         assert_eq!(eval("True"), Some(true));
         assert_eq!(eval("False or not True"), Some(false));
         assert_eq!(eval("sys.platform != 'win32'"), Some(true));
+        assert_eq!(eval("'win' not in sys.platform"), Some(true));
+        assert_eq!(eval("'lin' in sys.platform"), Some(true));
         assert_eq!(eval("sys.version_info.major is 3"), Some(true));
         assert_eq!(eval("sys.version_info.micro == 7"), Some(true));
         assert_eq!(eval("platform.python_implementation() == 'CPython'"), Some(true));

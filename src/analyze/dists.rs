@@ -152,10 +152,6 @@ impl Sites {
         &self.installed[id].metadata().0
     }
 
-    /// The installed distributions that distribution `id` requires
-    /// (`Requires-Dist` without an `extra` marker; other markers are not
-    /// evaluated, so a requirement for another platform comes too if it is
-    /// installed).
     /// The distributions installed beside `id` that it requires on `target`.
     pub fn requirements(&self, id: usize, target: &Target) -> Vec<usize> {
         let wanted = self.installed[id].requires.get_or_init(|| requirement_names(&self.installed[id].dist_info, target));

@@ -280,6 +280,17 @@ fn check_resource_section_placement(variant: Variant, stub: &[u8], out: &[u8]) {
     let (before, old) = resource_section(stub);
     let (after, new) = resource_section(out);
     let new = new.unwrap_or_else(|| panic!("{variant:?}: no resource section"));
+    // The section's virtual size is the resource data's, which the
+    // directory entry states.
+    let (_, size) = headers::Headers::parse(out).unwrap().dir(out, headers::DIR_RESOURCE).unwrap();
+    assert_eq!(after[new].virtual_size, size, "{variant:?}: virtual size");
+    // SizeOfInitializedData counts the resource section's raw size.
+    let initialized = |exe: &[u8]| {
+        let pe = goblin::pe::PE::parse(exe).unwrap();
+        pe.header.optional_header.unwrap().standard_fields.size_of_initialized_data as i64
+    };
+    let replaced = old.filter(|&old| old == new && after.len() == before.len()).map_or(0, |old| before[old].raw_size);
+    assert_eq!(initialized(out) - initialized(stub), i64::from(after[new].raw_size) - i64::from(replaced), "{variant:?}: SizeOfInitializedData");
     match variant {
         Variant::Plain | Variant::RsrcNotLast => {
             assert_eq!((after.len(), new), (before.len() + 1, before.len()), "{variant:?}: a new last section");
@@ -294,6 +305,8 @@ fn check_resource_section_placement(variant: Variant, stub: &[u8], out: &[u8]) {
             let place = |s: &headers::Section| (s.raw_ptr, s.raw_size, s.virtual_address);
             assert_eq!((after.len(), new, place(&after[new])), (before.len(), old, place(&before[old])), "{variant:?}: in place");
             assert_eq!(out.len(), stub.len(), "{variant:?}: the file keeps its size");
+            // The 96 KiB of the stub's resources are replaced by fewer.
+            assert!(after[new].virtual_size < before[old].virtual_size, "{variant:?}: virtual size");
         }
     }
 }
