@@ -334,6 +334,14 @@ mod tests {
     }
 
     #[test]
+    fn names_are_normalized_as_pep_503_says() {
+        assert_eq!(normalize("Typing_Extensions"), "typing-extensions");
+        assert_eq!(normalize("zope.interface"), "zope-interface");
+        assert_eq!(normalize("a-_.b"), "a-b");
+        assert_eq!(normalize("Pillow"), "pillow");
+    }
+
+    #[test]
     fn a_distribution_from_its_record() {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path();

@@ -312,6 +312,14 @@ fn check_resource_section_placement(variant: Variant, stub: &[u8], out: &[u8]) {
 }
 
 #[test]
+fn a_section_ends_after_its_virtual_size_or_else_its_raw_size() {
+    let section = |virtual_size, raw_size| headers::Section { header_offset: 0, virtual_size, virtual_address: 0x1000, raw_size, raw_ptr: 0x400 };
+    assert_eq!(section(0x10, 0x200).virtual_end(), 0x1010);
+    assert_eq!(section(0, 0x200).virtual_end(), 0x1200);
+    assert_eq!(section(0, 0x200).raw_end(), 0x600);
+}
+
+#[test]
 fn a_stub_without_room_for_another_section_header_is_refused() {
     let Some(mut stub) = stub(Variant::Plain) else { return };
     let parsed = headers::Headers::parse(&stub).unwrap();
