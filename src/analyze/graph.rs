@@ -395,17 +395,18 @@ impl<'i> Graph<'i> {
 
     /// `name`, `pkg.*` for a package and all its submodules, or `prefix*`
     /// for every top-level module whose name starts so.
-    fn include_pattern(&mut self, pattern: &str, via: Via<'_>) -> bool {
+    fn include_pattern(&mut self, pattern: &str, via: Via<'_>) {
         if let Some(prefix) = pattern.strip_suffix('*').filter(|p| !p.ends_with('.')) {
-            let names = self.top_level_names(prefix);
-            return names.iter().fold(false, |any, name| self.include(name, via) | any);
+            for name in self.top_level_names(prefix) {
+                self.include(&name, via);
+            }
+        } else if let Some(package) = pattern.strip_suffix(".*") {
+            if self.include(package, via) {
+                self.include_submodules(package, via, &mut HashSet::new());
+            }
+        } else {
+            self.include(pattern, via);
         }
-        let Some(package) = pattern.strip_suffix(".*") else { return self.include(pattern, via) };
-        if !self.include(package, via) {
-            return false;
-        }
-        self.include_submodules(package, via, &mut HashSet::new());
-        true
     }
 
     fn bring_in(&mut self, name: &str, via: Via<'_>, report: bool) -> bool {

@@ -108,6 +108,15 @@ fn hello_world_keeps_only_what_it_needs() {
 }
 
 #[test]
+fn the_main_script_runs_its_main_block() {
+    let Some(base) = base_python("the_main_script_runs_its_main_block") else { return };
+    let python = probe(&base).unwrap();
+    let analysis = analyze_script(&python, "if __name__ == '__main__':\n    import json\nelse:\n    import sqlite3\n");
+    assert_eq!(analysis.modules["json"].reason, Reason::ImportedBy("__main__".into()));
+    assert!(!analysis.modules.contains_key("sqlite3"));
+}
+
+#[test]
 fn codecs_come_when_named_or_all_with_the_option() {
     let Some(base) = base_python("codecs_come_when_named_or_all_with_the_option") else { return };
     let python = probe(&base).unwrap();
