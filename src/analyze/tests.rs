@@ -266,7 +266,7 @@ fn synthetic_tree(root: &Path) -> Inputs {
         ("app/mypkg/inner/sibling.py", ""),
         ("app/mypkg/helper.py", "thing = 1\n"),
         ("app/mypkg/starred.py", ""),
-        ("app/mypkg/__main__.py", "from . import helper\n"),
+        ("app/mypkg/__main__.py", "from . import helper\nif __name__ == '__main__':\n    from . import starred\n"),
         ("src/editable_mod.py", "import sys\n"),
         ("site/nsp/one/__init__.py", ""),
         ("site/nsp_one-1.0.dist-info/METADATA", "Name: nsp-one\nVersion: 1.0\n"),
@@ -343,7 +343,8 @@ fn a_module_entry_runs_its_main() {
     inputs.roots.clear();
     inputs.entry = Entry::Module("mypkg".into());
     let analysis = analyze(&inputs).unwrap();
-    assert_eq!(names(&analysis), ["mypkg", "mypkg.__main__", "mypkg.helper", "sys"]);
+    // mypkg.__main__ runs as __main__: its main block's import is followed.
+    assert_eq!(names(&analysis), ["mypkg", "mypkg.__main__", "mypkg.helper", "mypkg.starred", "sys"]);
     assert_eq!(analysis.modules["mypkg.__main__"].reason, Reason::Entry);
     assert_eq!(analysis.modules["mypkg.helper"].reason, Reason::ImportedBy("mypkg".into()));
 
