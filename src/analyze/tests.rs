@@ -258,7 +258,7 @@ fn write_tree(root: &Path, files: &[(&str, &str)]) {
 /// package, without any interpreter.
 fn synthetic_tree(root: &Path) -> Inputs {
     write_tree(root, &[
-        ("app/main.py", "import mypkg.sub\nfrom mypkg import *\nimport nsp.one, nsp.two\nimport editable_mod, broken\nimport excluded_pkg.x\nfrom .nothing import x\n"),
+        ("app/main.py", "import mypkg.sub\nfrom mypkg import *\nimport nsp.one, nsp.two\nimport editable_mod, broken\nimport excluded_pkg.x\nfrom .nothing import x\nimport solo\n"),
         ("app/mypkg/__init__.py", "__all__ = ['starred', 'name_only']\nfrom . import helper\nfrom .helper import thing\nname_only = 1\n"),
         ("app/mypkg/sub.py", "from .. import beyond\nfrom .inner import leaf\n"),
         ("app/mypkg/inner/__init__.py", ""),
@@ -272,6 +272,11 @@ fn synthetic_tree(root: &Path) -> Inputs {
         ("site/nsp_one-1.0.dist-info/METADATA", "Name: nsp-one\nVersion: 1.0\n"),
         ("site/nsp_one-1.0.dist-info/RECORD", "nsp/one/__init__.py,,\nnsp_one-1.0.dist-info/METADATA,,\nnsp_one-1.0.dist-info/RECORD,,\n"),
         ("site/broken.py", "x = (\n"),
+        // A distribution of two plain modules: importing one brings both.
+        ("site/solo.py", ""),
+        ("site/solo_helper.py", ""),
+        ("site/solo-1.0.dist-info/METADATA", "Name: solo\nVersion: 1.0\n"),
+        ("site/solo-1.0.dist-info/RECORD", "solo.py,,\nsolo_helper.py,,\nsolo-1.0.dist-info/METADATA,,\nsolo-1.0.dist-info/RECORD,,\n"),
         ("site/extra/__init__.py", ""),
         ("site/extra/deep/__init__.py", ""),
         ("site/extra/deep/leaf.py", "import sys\n"),
@@ -303,8 +308,9 @@ fn packages_namespaces_roots_and_excludes() {
     let modules = names(&analysis);
     assert_eq!(
         modules,
-        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "extra.deep.loop", "mypkg", "mypkg.helper", "mypkg.inner", "mypkg.inner.leaf", "mypkg.inner.sibling", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "sys"]
+        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "extra.deep.loop", "mypkg", "mypkg.helper", "mypkg.inner", "mypkg.inner.leaf", "mypkg.inner.sibling", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "solo", "solo_helper", "sys"]
     );
+    assert_eq!(analysis.modules["solo_helper"].reason, Reason::PartOf("solo".into()));
     assert_eq!(analysis.modules["nsp"].kind, ModuleKind::Namespace(vec![root.join("site/nsp"), root.join("site2/nsp")]));
     assert_eq!(analysis.modules["nsp.one"].origin, Origin::Distribution("nsp-one".into()));
     assert_eq!(analysis.modules["nsp.two"].origin, Origin::Distribution("nsp_two".into()));
@@ -316,7 +322,7 @@ fn packages_namespaces_roots_and_excludes() {
     assert_eq!(analysis.modules["mypkg.inner.sibling"].reason, Reason::ImportedBy("mypkg.inner.leaf".into()));
     assert_eq!(analysis.modules["sys"].kind, ModuleKind::Builtin);
     let dists: Vec<(&str, usize)> = analysis.distributions.iter().map(|d| (d.name.as_str(), d.files.len())).collect();
-    assert_eq!(dists, [("nsp-one", 3), ("nsp_two", 2)]);
+    assert_eq!(dists, [("nsp-one", 3), ("solo", 4), ("nsp_two", 2)]);
 
     let missing: Vec<(&str, Option<&str>, bool)> =
         analysis.missing.iter().map(|m| (m.name.as_str(), m.imported_by.as_deref(), m.needed())).collect();
