@@ -320,6 +320,14 @@ fn a_section_ends_after_its_virtual_size_or_else_its_raw_size() {
 }
 
 #[test]
+fn data_directories_past_the_stated_count_are_absent() {
+    let Some(stub) = stub(Variant::Plain) else { return };
+    let parsed = headers::Headers::parse(&stub).unwrap();
+    assert!(parsed.dir_offset(15).is_some());
+    assert!(parsed.dir_offset(16).is_none());
+}
+
+#[test]
 fn a_stub_without_room_for_another_section_header_is_refused() {
     let Some(mut stub) = stub(Variant::Plain) else { return };
     let parsed = headers::Headers::parse(&stub).unwrap();
