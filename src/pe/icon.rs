@@ -119,6 +119,29 @@ mod tests {
         assert_eq!(ids, [1, 2, 3, 4]);
     }
 
+    /// (planes, bits) of each image in a group icon resource.
+    fn group_depths(group: &[u8]) -> Vec<(u16, u16)> {
+        let count = usize::from(u16::from_le_bytes([group[4], group[5]]));
+        let at = |i: usize, field: usize| u16::from_le_bytes([group[6 + 14 * i + field], group[7 + 14 * i + field]]);
+        (0..count).map(|i| (at(i, 4), at(i, 6))).collect()
+    }
+
+    #[test]
+    fn a_depth_the_directory_leaves_out_comes_from_the_image() {
+        let group = |ico: &[u8]| group_depths(&icon_resources(ico).unwrap().last().unwrap().data);
+        assert_eq!(group(DEFAULT_ICON), [(1, 32); 4]);
+        // The directory entries say 0 planes and 0 bits: read from the BMP
+        // headers and the PNG's IHDR (8-bit RGBA, then RGB).
+        let mut ico = DEFAULT_ICON.to_vec();
+        for i in 0..4 {
+            ico[6 + 16 * i + 4..6 + 16 * i + 8].fill(0);
+        }
+        assert_eq!(group(&ico), [(1, 32); 4]);
+        let png = u32::from_le_bytes(ico[6 + 16 * 3 + 12..6 + 16 * 3 + 16].try_into().unwrap()) as usize;
+        ico[png + 25] = 2;
+        assert_eq!(group(&ico)[3], (1, 24));
+    }
+
     #[test]
     fn bad_icons_are_clear_errors() {
         let err = |ico: &[u8]| icon_resources(ico).unwrap_err().to_string();

@@ -328,6 +328,21 @@ fn data_directories_past_the_stated_count_are_absent() {
 }
 
 #[test]
+fn coff_symbols_count_only_after_the_image_and_sections_are_named() {
+    let Some(mut stub) = stub(Variant::Plain) else { return };
+    let parsed = headers::Headers::parse(&stub).unwrap();
+    let first = parsed.sections[0].header_offset;
+    assert_eq!(headers::section_name(&stub, first), ".text");
+    let mut renamed = stub.clone();
+    renamed[first..first + 8].copy_from_slice(b".eight_c");
+    assert_eq!(headers::section_name(&renamed, first), ".eight_c", "a name of all 8 bytes has no NUL");
+    let end = parsed.symbols_end(&stub).unwrap().expect("an unstripped stub has COFF symbols after its image");
+    assert!(end > parsed.raw_end() && end <= stub.len() as u64);
+    headers::put_u32(&mut stub, parsed.symbol_table_ptr_offset(), 0x400);
+    assert_eq!(headers::Headers::parse(&stub).unwrap().symbols_end(&stub).unwrap(), None);
+}
+
+#[test]
 fn a_stub_without_room_for_another_section_header_is_refused() {
     let Some(mut stub) = stub(Variant::Plain) else { return };
     let parsed = headers::Headers::parse(&stub).unwrap();
