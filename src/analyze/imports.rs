@@ -641,6 +641,23 @@ mod tests {
     }
 
     #[test]
+    fn semicolons_inside_brackets_do_not_split() {
+        assert_eq!(modules("print(f(1), [2]); import json\nx = {'a': (1, 2)}; import csv\n"), ["json", "csv"]);
+    }
+
+    #[test]
+    fn elif_chains_take_the_first_true_branch() {
+        let source = "if sys.platform == 'win32':\n    import a\nelif sys.platform == 'linux':\n    import b\nelif True:\n    import c\nelse:\n    import d\n";
+        assert_eq!(modules(source), ["b"]);
+    }
+
+    #[test]
+    fn a_comparison_is_not_an_assignment() {
+        let source = "HAS_X = False\nHAS_X == True\nif HAS_X:\n    import x\n";
+        assert_eq!(modules(source), Vec::<String>::new());
+    }
+
+    #[test]
     fn packages_named_by_a_template_loader() {
         let target = Target { version: (3, 11, 0), platform: "linux".into() };
         let scanned = scan("env = Environment(loader=PackageLoader(\"myapp.web\", \"templates\"))\nPackageLoader(name)\n", &target, "m", false).unwrap();
