@@ -138,8 +138,11 @@ mod tests {
         }
         assert_eq!(group(&ico), [(1, 32); 4]);
         let png = u32::from_le_bytes(ico[6 + 16 * 3 + 12..6 + 16 * 3 + 16].try_into().unwrap()) as usize;
-        ico[png + 25] = 2;
-        assert_eq!(group(&ico)[3], (1, 24));
+        // Colour types: 2 RGB, 0 grey, 3 palette, 4 grey and alpha.
+        for (colour_type, bits) in [(2, 24), (0, 8), (3, 8), (4, 16)] {
+            ico[png + 25] = colour_type;
+            assert_eq!(group(&ico)[3], (1, bits), "colour type {colour_type}");
+        }
     }
 
     #[test]
