@@ -706,10 +706,13 @@ skipped = finder.find_spec("nope.either")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 uvicorn.run("server:app", host="0.0.0.0")
 skipped = "http://localhost:80", "a:b:c", "only.module:"
+skipped = importlib.import_module("")
+skipped = importlib.import_module(".sub", "not a package name")
+import_module("first.on.its.line")
 "#;
-        assert_eq!(modules(source), ["importlib", "x.y", ".sub", "pkg.other", "q.r", "html.parser", ".helpers"]);
+        assert_eq!(modules(source), ["importlib", "x.y", ".sub", "pkg.other", "q.r", "html.parser", ".helpers", "first.on.its.line"]);
         let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
-        assert_eq!(scanned.dotted_strings, ["html.parser", "mysite.settings", "nope.either", "pkg.inner", "q.r", "server", "x.y"]);
+        assert_eq!(scanned.dotted_strings, ["first.on.its.line", "html.parser", "mysite.settings", "nope.either", "pkg.inner", "q.r", "server", "x.y"]);
     }
 
     #[test]
