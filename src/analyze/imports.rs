@@ -733,12 +733,22 @@ skipped = text.encode(name)
 skipped = lookup("iso2022_jp")
 skipped = str(a, b, "cp437")
 skipped = {"charset": "latin-1"}
+skipped = self.str(raw, "cp850")
+codecs.decode(pick(a, "cp866", [b, "cp855"]), "hex")
 "#;
         let scanned = scan(source, &Target { version: (3, 11, 0), platform: "linux".into() }, "m", false).unwrap();
         assert_eq!(
             scanned.codec_names,
-            ["Shift_JIS", "big5", "cp1252", "cp437", "euc-jp", "gb2312", "iso8859-15", "koi8-r", "mac-roman", "rot13", "utf-16"]
+            ["Shift_JIS", "big5", "cp1252", "cp437", "euc-jp", "gb2312", "hex", "iso8859-15", "koi8-r", "mac-roman", "rot13", "utf-16"]
         );
+    }
+
+    #[test]
+    fn module_stems_import_module_can_name() {
+        assert!(is_module_stem("0001_initial"));
+        for not_one in ["", "a.b", "a b", "tab\there"] {
+            assert!(!is_module_stem(not_one), "{not_one:?}");
+        }
     }
 
     #[test]
