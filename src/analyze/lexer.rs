@@ -471,6 +471,16 @@ mod tests {
         assert_eq!(lines.iter().map(|l| l.indent).collect::<Vec<_>>(), [0, 8, 4, 0]);
         assert_eq!(lines[1].toks, [Tok::Str(None)]);
         assert_eq!(lines[3].toks.len(), 8);
+        // A tab goes to the next multiple of 8; a form feed starts again.
+        let lines = logical_lines("if x:\n  \ta\n         \tb\n  \x0c   c\n").unwrap();
+        assert_eq!(lines.iter().map(|l| l.indent).collect::<Vec<_>>(), [0, 8, 16, 3]);
+    }
+
+    #[test]
+    fn every_line_ending_counts_a_line() {
+        let lines = logical_lines("a\r\nb\rc\nd").unwrap();
+        let lines: Vec<Line> = lines.iter().collect();
+        assert_eq!(lines.iter().map(|l| (l.number, l.toks.len())).collect::<Vec<_>>(), [(1, 1), (2, 1), (3, 1), (4, 1)]);
     }
 
     #[test]
