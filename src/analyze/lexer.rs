@@ -481,6 +481,8 @@ mod tests {
         let lines = logical_lines("a\r\nb\rc\nd").unwrap();
         let lines: Vec<Line> = lines.iter().collect();
         assert_eq!(lines.iter().map(|l| (l.number, l.toks.len())).collect::<Vec<_>>(), [(1, 1), (2, 1), (3, 1), (4, 1)]);
+        let lines = logical_lines("s = '''a\nb\r\nc'''\nx\n").unwrap();
+        assert_eq!(lines.iter().map(|l| l.number).collect::<Vec<_>>(), [1, 4]);
     }
 
     #[test]
@@ -496,5 +498,7 @@ mod tests {
         assert_eq!(logical_lines("s = '''\n\n").unwrap_err(), unterminated);
         assert_eq!(logical_lines("a\nb = 'x\n").unwrap_err(), SyntaxError { line: 2, message: "unterminated string literal" });
         assert!(logical_lines("x = ]").is_err());
+        // A one-quote string ends at its line even if a quote follows.
+        assert_eq!(logical_lines("a = 'x\ny'\n").unwrap_err(), unterminated);
     }
 }
