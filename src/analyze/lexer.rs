@@ -500,5 +500,11 @@ mod tests {
         assert!(logical_lines("x = ]").is_err());
         // A one-quote string ends at its line even if a quote follows.
         assert_eq!(logical_lines("a = 'x\ny'\n").unwrap_err(), unterminated);
+        let unterminated_f = |source: &str| logical_lines(source).unwrap_err().message;
+        assert_eq!(unterminated_f("a = f'x\ny'\n"), "unterminated f-string");
+        assert_eq!(unterminated_f("a = f'x"), "unterminated f-string");
+        // Doubled braces are text; a triple-quoted f-string spans lines.
+        let lines = logical_lines("a = f'}} {{'\nb = f'''{x}\n'''\nc\n").unwrap();
+        assert_eq!(lines.iter().map(|l| l.number).collect::<Vec<_>>(), [1, 2, 4]);
     }
 }

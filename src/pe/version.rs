@@ -337,6 +337,10 @@ mod tests {
         assert_eq!(&data[40..44], &0xFEEF_04BDu32.to_le_bytes());
         assert_eq!(&data[48..52], &0x0001_0002u32.to_le_bytes());
         assert_eq!(&data[52..56], &0x0003_0004u32.to_le_bytes());
+        // A String block's value length counts UTF-16 units, its NUL too.
+        let key: Vec<u8> = "ProductName\0".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let at = data.windows(key.len()).position(|w| w == key).unwrap() - 6;
+        assert_eq!((u16_at(at + 2), u16_at(at + 4)), (3, 1), "\"Ex\": 3 units of text");
         assert!(VersionInfo {
             comments: Some("a\0b".into()),
             ..Default::default()
