@@ -3,7 +3,7 @@
 # level, built with an empty and a warm build cache, its size, and its
 # start-up median against `python -I hello.py`, in one run; also the max
 # bundle built with --cache-natives starting from its filled cache
-# directory, and the same app onedir.
+# directory, and the same app onedir; and each one's peak RSS.
 #
 #   bash bench/compress.sh [PYTHON]     # default: Debian's python3.11
 #
@@ -44,19 +44,26 @@ mkdir -p "$HOME" "$TMPDIR"
 commands+=(-n "max, --cache-natives" "$work/cached/hello")
 commands+=(-n onedir "$work/onedir/hello/hello" -n python "$PYTHON -I $work/hello.py")
 hyperfine -N -w 5 -r "$RUNS" --export-json "$work/startup.json" "${commands[@]}" >/dev/null
+# Peak RSS (GNU time's maximum resident set), the least of 5 starts.
+for ((i = 0; i < ${#commands[@]}; i += 3)); do
+    name=${commands[i + 1]}
+    least=$(for _ in 1 2 3 4 5; do /usr/bin/time -f %M ${commands[i + 2]} 2>&1 >/dev/null | tail -1; done | sort -n | head -1)
+    echo "$least $name" >> "$work/rss"
+done
 
 python3 - "$work" <<'PY'
 import json, sys
 work = sys.argv[1]
 runs = {r["command"]: r for r in json.load(open(f"{work}/startup.json"))["results"]}
+rss = {name: int(kb) / 1024 for kb, name in (line.rstrip("\n").split(" ", 1) for line in open(f"{work}/rss"))}
 python = runs["python"]["median"] * 1000
-print(f"{'--compress':<20} {'size MB':>8} {'cold build s':>13} {'warm build s':>13} {'start ms':>9} {'user+sys ms':>12} {'ratio':>6}")
+print(f"{'--compress':<20} {'size MB':>8} {'cold build s':>13} {'warm build s':>13} {'start ms':>9} {'user+sys ms':>12} {'ratio':>6} {'peak RSS MB':>12}")
 for line in open(f"{work}/sizes"):
     level, size, cold, warm = line.split()
     r = runs[level]
     cpu = (r["user"] + r["system"]) * 1000
-    print(f"{level:<20} {int(size) / 1e6:>8.2f} {float(cold):>13.2f} {float(warm):>13.2f} {r['median'] * 1000:>9.1f} {cpu:>12.1f} {r['median'] * 1000 / python:>6.2f}")
+    print(f"{level:<20} {int(size) / 1e6:>8.2f} {float(cold):>13.2f} {float(warm):>13.2f} {r['median'] * 1000:>9.1f} {cpu:>12.1f} {r['median'] * 1000 / python:>6.2f} {rss[level]:>12.1f}")
 for name in ("max, --cache-natives", "onedir", "python"):
     r = runs[name]
-    print(f"{name:<20} {'':>8} {'':>13} {'':>13} {r['median'] * 1000:>9.1f} {(r['user'] + r['system']) * 1000:>12.1f} {r['median'] * 1000 / python:>6.2f}")
+    print(f"{name:<20} {'':>8} {'':>13} {'':>13} {r['median'] * 1000:>9.1f} {(r['user'] + r['system']) * 1000:>12.1f} {r['median'] * 1000 / python:>6.2f} {rss[name]:>12.1f}")
 PY
