@@ -369,9 +369,7 @@ impl Graph {
             })
             .collect()
     }
-}
 
-impl Graph {
     /// Whether object `start` needs itself through objects not yet `done`.
     fn in_cycle(&self, start: usize, done: &[bool]) -> bool {
         let mut seen = vec![false; self.objects.len()];
