@@ -8,7 +8,7 @@
 #                                        # (about half an hour a mutant)
 #   bash bench/mutants.sh --unit elf     # src/elf/, judged by its unit tests
 #                                        # (`elf::`), the lib test target only
-#   bash bench/mutants.sh --unit analyze --shard 0/3 --sharding round-robin
+#   bash bench/mutants.sh --unit analyze --shard 0/4 --sharding round-robin
 #
 # Extra arguments go to `cargo mutants`. Results (caught.txt, missed.txt,
 # timeout.txt, unviable.txt) land in target/mutants/<module or all>/mutants.out/;
