@@ -252,6 +252,16 @@ mod tests {
             (r#"platform_machine == "x86_64""#, true),
             (r#"sys_platform in "linux darwin""#, true),
             (r#"sys_platform not in "win32 cygwin""#, true),
+            // Each of these is false, so an operator or variable that is
+            // not read (and so keeps the requirement) shows.
+            (r#"platform_python_implementation == 'PyPy'"#, false),
+            (r#"platform_machine == "aarch64""#, false),
+            (r#"python_version <= "3.10""#, false),
+            (r#"python_version != "3.11.*""#, false),
+            (r#"sys_platform in "win32 cygwin""#, false),
+            (r#"sys_platform not in "linux""#, false),
+            (r#"(python_version < "3.8") or (sys_platform == "win32")"#, false),
+            (r#"python_version < "3.8" or sys_platform == "linux""#, true),
         ] {
             assert_eq!(applies(marker, &t311), expected, "{marker}");
         }
