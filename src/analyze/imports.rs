@@ -652,6 +652,12 @@ mod tests {
     }
 
     #[test]
+    fn the_else_of_a_main_block_runs_in_an_imported_module() {
+        let source = "if __name__ == '__main__':\n    import a\nelse:\n    import b\n";
+        assert_eq!(modules(source), ["b"]);
+    }
+
+    #[test]
     fn a_comparison_is_not_an_assignment() {
         let source = "HAS_X = False\nHAS_X == True\nif HAS_X:\n    import x\n";
         assert_eq!(modules(source), Vec::<String>::new());
