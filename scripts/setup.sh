@@ -13,7 +13,8 @@ export DEBIAN_FRONTEND=noninteractive
 # util-linux: unshare and mount, to enter the distroless-like test root.
 # coreutils: chroot and env for the same.
 # dpkg, apt: `apt-get download` and `dpkg-deb -x` build that root.
-# binutils: readelf/objdump, for looking into bundles by hand.
+# binutils: readelf, which the ELF unit tests check our reading and stripping
+# against (and objdump, for looking into bundles by hand).
 # gcc, libc6-dev: the linker and static libgcc_eh.a that the stub is built with.
 # python3.11-venv: `python3.11 -m venv` for the real-apps tests, which pip
 #   install fastapi, numpy, ... into a cached venv (tests/support/venv.rs).
