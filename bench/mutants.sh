@@ -8,6 +8,7 @@
 #                                        # (about half an hour a mutant)
 #   bash bench/mutants.sh --unit elf     # src/elf/, judged by its unit tests
 #                                        # (`elf::`), the lib test target only
+#   bash bench/mutants.sh --unit write   # src/write.rs, the same way
 #   bash bench/mutants.sh --unit analyze --shard 0/4 --sharding round-robin
 #
 # Extra arguments go to `cargo mutants`. Results (caught.txt, missed.txt,
@@ -23,13 +24,16 @@ export PYBUNDLE_REQUIRE_ALL=1
 # The mutants build in copies of the tree; their tests use this checkout's
 # test cache (roots, venvs, embeddable Pythons that setup.sh fetched).
 export PYBUNDLE_TEST_CACHE="$PWD/target/test-cache"
+mkdir -p target/mutants
 if [ "${1:-}" = --unit ]; then
-    module=${2:?"--unit needs a module of src/: elf, pe or analyze"}
+    module=${2:?"--unit needs a module of src/: elf, pe, analyze, plan or write"}
     shift 2
+    files="src/$module/*.rs"
+    [ -d "src/$module" ] || files="src/$module.rs"
     # The same exclusions and skipped calls as .cargo/mutants.toml, whose
     # globs would otherwise be added to this one.
     exec cargo mutants --no-config --skip-calls-defaults true --skip-calls 'eprintln!,writeln!' \
-        -f "src/$module/*.rs" -e 'src/**/tests.rs' -e src/test_env.rs \
+        -f "$files" -e 'src/**/tests.rs' -e src/test_env.rs \
         --output "target/mutants/$module" -C --lib "$@" -- "$module::"
 fi
 exec cargo mutants --workspace --output target/mutants/all "$@"

@@ -155,3 +155,72 @@ impl Plan {
         self.entries.iter().map(|e| e.data.len() as u64).sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extension(module: &str) -> NativeKind {
+        NativeKind::Extension { module: module.into() }
+    }
+
+    fn sample() -> Plan {
+        let mut plan = Plan::default();
+        plan.push(Entry::native(".pybundle/lib/libpython3.11.so.1.0".into(), NativeKind::Library, vec![1; 10], "python".into()));
+        plan.push_bytecode(
+            vec![Entry::bytecode("app.pyc".into(), vec![2; 3], "entry".into())],
+            &["ns/".to_string(), "ns/sub/".to_string()],
+        );
+        plan.push(Entry::native("_ssl.so".into(), extension("_ssl"), vec![3; 5], "import".into()));
+        plan.push(Entry::data(format!("{}/pkg/data.txt", layout::FILES_DIR), b"data".to_vec(), "opened by path".into()));
+        plan
+    }
+
+    #[test]
+    fn effort_levels_are_the_documented_zstd_levels() {
+        assert_eq!(Effort::None.level(), None);
+        assert_eq!(Effort::Fast.level(), Some(3));
+        assert_eq!(Effort::Max.level(), Some(19));
+    }
+
+    #[test]
+    fn entries_say_what_they_are() {
+        let plan = sample();
+        let labels: Vec<&str> = plan.entries.iter().map(|e| e.kind.label()).collect();
+        assert_eq!(labels, ["library", "bytecode", "directory", "directory", "extension", "data"]);
+        let compressed: Vec<bool> = plan.entries.iter().map(|e| e.compression == Compression::Zstd).collect();
+        assert_eq!(compressed, [true, true, false, false, true, true], "only directories are stored");
+        let directory = &plan.entries[2];
+        assert_eq!((directory.name.as_str(), directory.data.len()), ("ns/", 0));
+    }
+
+    #[test]
+    fn natives_keep_their_order_and_needs() {
+        let plan = sample();
+        let names: Vec<&str> = plan.natives().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, [".pybundle/lib/libpython3.11.so.1.0", "_ssl.so"]);
+        let needs = BTreeMap::from([("_ssl.so".to_string(), vec![".pybundle/lib/libpython3.11.so.1.0".to_string()])]);
+        let natives = plan.manifest_natives(&needs);
+        assert_eq!(natives.len(), 2);
+        assert_eq!(natives[0].kind, NativeKind::Library);
+        assert!(natives[0].needs.is_empty());
+        assert_eq!(natives[1].kind, extension("_ssl"));
+        assert_eq!(natives[1].needs, [".pybundle/lib/libpython3.11.so.1.0"]);
+    }
+
+    #[test]
+    fn files_on_disk_are_named_below_the_files_directory() {
+        assert_eq!(sample().files_on_disk(), ["pkg/data.txt"]);
+    }
+
+    #[test]
+    fn hashes_and_sizes_cover_every_entry() {
+        let plan = sample();
+        let hashes = plan.hashes();
+        assert_eq!(hashes.len(), plan.entries.len());
+        // The stub checks each entry's content against its blake3 digest.
+        assert_eq!(hashes["app.pyc"], blake3::hash(&[2, 2, 2]).to_hex().as_str());
+        assert_ne!(hashes["app.pyc"], hashes["_ssl.so"]);
+        assert_eq!(plan.total_size(), 10 + 3 + 5 + 4);
+    }
+}
