@@ -112,7 +112,8 @@ pub fn scratch_home() -> PathBuf {
 
 #[derive(Clone, Debug)]
 pub struct Python {
-    /// e.g. `debian-3.11.2`, `pyenv-3.11.7`
+    /// e.g. `debian-3.11.2`, `pyenv-3.11.7`, `usr-bin-python3.11-3.11.2`
+    /// (one `PYBUNDLE_TEST_PYTHONS` named); safe as a directory name
     pub label: String,
     pub path: PathBuf,
 }
@@ -160,7 +161,9 @@ fn find_pythons() -> Vec<Python> {
         for p in std::env::split_paths(&list) {
             let v = python_version(&p)
                 .unwrap_or_else(|| panic!("PYBUNDLE_TEST_PYTHONS: {} does not run", p.display()));
-            found.push(Python { label: format!("{}-{v}", p.display()), path: p });
+            // A label names directories of the tests: no `/` in it.
+            let place = p.to_string_lossy().trim_start_matches('/').replace('/', "-");
+            found.push(Python { label: format!("{place}-{v}"), path: p });
         }
         return found;
     }
