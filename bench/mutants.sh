@@ -10,6 +10,11 @@
 #                                        # (`elf::`), the lib test target only
 #   bash bench/mutants.sh --unit write   # src/write.rs, the same way
 #   bash bench/mutants.sh --unit analyze --shard 0/4 --sharding round-robin
+#   bash bench/mutants.sh --stub --shard 0/20 --sharding round-robin
+#                                        # the stub's Linux runtime, judged by
+#                                        # its unit tests and the integration
+#                                        # tests that run bundles on one Python
+#                                        # (a few minutes a mutant)
 #
 # Extra arguments go to `cargo mutants`. Results (caught.txt, missed.txt,
 # timeout.txt, unviable.txt) land in target/mutants/<module or all>/mutants.out/;
@@ -35,5 +40,20 @@ if [ "${1:-}" = --unit ]; then
     exec cargo mutants --no-config --skip-calls-defaults true --skip-calls 'eprintln!,writeln!' \
         -f "$files" -e 'src/**/tests.rs' -e src/test_env.rs \
         --output "target/mutants/$module" -C --lib "$@" -- "$module::"
+fi
+if [ "${1:-}" = --stub ]; then
+    shift
+    # Each mutant rebuilds the stub into the packer (build.rs), then runs
+    # the stub's unit tests and the integration tests of what a bundle
+    # does at run time, with one CPython (Debian's, unless
+    # PYBUNDLE_TEST_PYTHONS names others). The Windows runtime is left out:
+    # only the wine tests reach it.
+    export PYBUNDLE_TEST_PYTHONS=${PYBUNDLE_TEST_PYTHONS:-/usr/bin/python3.11}
+    exec cargo mutants --no-config --skip-calls-defaults true --skip-calls 'eprintln!,writeln!' \
+        --package pybundle-bootloader -f 'bootloader/src/runtime/**/*.rs' -e 'bootloader/src/runtime/windows/**' \
+        --test-package pybundle-bootloader --test-package pybundle \
+        --output target/mutants/stub "$@" -- --bin pybundle-stub \
+        --test behaviour --test distroless --test importer --test native_cache \
+        --test runtime --test security --test served_files
 fi
 exec cargo mutants --workspace --output target/mutants/all "$@"
