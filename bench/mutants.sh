@@ -50,8 +50,8 @@ if [ "${1:-}" = --stub ]; then
     # only the wine tests reach it.
     export PYBUNDLE_TEST_PYTHONS=${PYBUNDLE_TEST_PYTHONS:-/usr/bin/python3.11}
     exec cargo mutants --no-config --skip-calls-defaults true --skip-calls 'eprintln!,writeln!' \
-        --package pybundle-bootloader -f 'bootloader/src/runtime/**/*.rs' -e 'bootloader/src/runtime/windows/**' \
-        --test-package pybundle-bootloader --test-package pybundle \
+        --workspace -f 'bootloader/src/runtime/**/*.rs' -e 'bootloader/src/runtime/windows/**' \
+        --test-workspace true \
         --output target/mutants/stub "$@" -- --bin pybundle-stub \
         --test behaviour --test distroless --test importer --test native_cache \
         --test runtime --test security --test served_files

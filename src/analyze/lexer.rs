@@ -309,8 +309,9 @@ impl<'a> Lexer<'a> {
                         _ => self.i += 1,
                     }
                 }
+                // `{{` is text (and `}`, doubled or not, is like any other
+                // character here).
                 b'{' if self.peek(1) == b'{' => self.i += 2,
-                b'}' if self.peek(1) == b'}' => self.i += 2,
                 b'{' => {
                     self.i += 1;
                     self.replacement_field()?;
@@ -486,6 +487,31 @@ mod tests {
     }
 
     #[test]
+    fn fstring_fields_and_specs_count_their_lines() {
+        let numbers = |source: &str| logical_lines(source).unwrap().iter().map(|l| l.number).collect::<Vec<_>>();
+        // A backslash before a line end, a line end inside a field and one
+        // inside a format spec: each is a line of the source.
+        assert_eq!(numbers("a = f'''x\\\ny'''\nb\n"), [1, 3]);
+        assert_eq!(numbers("a = f'''x\\\r\ny'''\nb\n"), [1, 3]);
+        assert_eq!(numbers("a = f'''{x\n}'''\nb\n"), [1, 3]);
+        assert_eq!(numbers("a = f'''{x:\n>{w}}'''\nb\n"), [1, 3]);
+    }
+
+    #[test]
+    fn fstring_fields_hold_brackets_strings_and_named_characters() {
+        // `}` in a string or a dict inside a field does not end the field.
+        let lines = names("x = f'{ {\"a\": \"}'\"}[\"a\"] }'\nimport q\n");
+        assert_eq!(lines, [vec!["x", "=", "<str>"], vec!["import", "q"]]);
+        // In a raw f-string `\N{` starts a field; elsewhere a named character.
+        let lines = names("x = rf'\\N{\"}'\"}'\ny = f'\\N{QUOTATION MARK}{z}'\nimport q\n");
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2], ["import", "q"]);
+        // A `:` inside brackets is not the start of a format spec.
+        let lines = names("x = f'{d[1:2]!r:>{w}}'\nimport q\n");
+        assert_eq!(lines[1], ["import", "q"]);
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let source = format!("x = {}{}\n", "f'{".repeat(5000), "}'".repeat(5000));
         assert_eq!(logical_lines(&source).unwrap_err().message, "f-strings nested too deeply");
@@ -503,6 +529,10 @@ mod tests {
         let unterminated_f = |source: &str| logical_lines(source).unwrap_err().message;
         assert_eq!(unterminated_f("a = f'x\ny'\n"), "unterminated f-string");
         assert_eq!(unterminated_f("a = f'x"), "unterminated f-string");
+        assert_eq!(unterminated_f("a = f'{x"), "unterminated f-string");
+        assert_eq!(unterminated_f("a = f'{x:>10"), "unterminated f-string");
+        // An f-string's error names the line where the string starts.
+        assert_eq!(logical_lines("a\nb = f'''{x}\n\n").unwrap_err(), SyntaxError { line: 2, message: "unterminated f-string" });
         // Doubled braces are text; a triple-quoted f-string spans lines.
         let lines = logical_lines("a = f'}} {{'\nb = f'''{x}\n'''\nc\n").unwrap();
         assert_eq!(lines.iter().map(|l| l.number).collect::<Vec<_>>(), [1, 2, 4]);
