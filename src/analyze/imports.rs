@@ -658,6 +658,15 @@ mod tests {
     }
 
     #[test]
+    fn headers_hold_calls_and_lambdas() {
+        // A call in a live header runs; one in a dead branch's does not.
+        let source = "if importlib.import_module('live'):\n    pass\nif sys.platform == 'win32':\n    if importlib.import_module('dead'):\n        pass\n";
+        assert_eq!(modules(source), ["live"]);
+        // A lambda's `:` is not the end of the header.
+        assert_eq!(modules("if lambda: 0: import a\n"), ["a"]);
+    }
+
+    #[test]
     fn a_comparison_is_not_an_assignment() {
         let source = "HAS_X = False\nHAS_X == True\nif HAS_X:\n    import x\n";
         assert_eq!(modules(source), Vec::<String>::new());

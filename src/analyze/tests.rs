@@ -258,7 +258,9 @@ fn write_tree(root: &Path, files: &[(&str, &str)]) {
 /// package, without any interpreter.
 fn synthetic_tree(root: &Path) -> Inputs {
     write_tree(root, &[
-        ("app/main.py", "import mypkg.sub\nfrom mypkg import *\nimport nsp.one, nsp.two\nimport editable_mod, broken\nimport excluded_pkg.x\nfrom .nothing import x\nimport solo\n"),
+        ("app/main.py", "import mypkg.sub\nfrom mypkg import *\nimport nsp.one, nsp.two\nimport editable_mod, broken\nimport excluded_pkg.x\nfrom .nothing import x\nimport solo, eggy\ndef later():\n    import twice\nimport twice\n"),
+        // Imported in a function first, then at module level: it runs at start.
+        ("app/twice.py", "import gone\n"),
         ("app/mypkg/__init__.py", "__all__ = ['starred', 'name_only']\nfrom . import helper\nfrom .helper import thing\nname_only = 1\n"),
         ("app/mypkg/sub.py", "from .. import beyond\nfrom .inner import leaf\n"),
         ("app/mypkg/inner/__init__.py", ""),
@@ -272,11 +274,28 @@ fn synthetic_tree(root: &Path) -> Inputs {
         ("site/nsp_one-1.0.dist-info/METADATA", "Name: nsp-one\nVersion: 1.0\n"),
         ("site/nsp_one-1.0.dist-info/RECORD", "nsp/one/__init__.py,,\nnsp_one-1.0.dist-info/METADATA,,\nnsp_one-1.0.dist-info/RECORD,,\n"),
         ("site/broken.py", "x = (\n"),
-        // A distribution of two plain modules: importing one brings both.
+        // A distribution of two plain modules: importing one brings both,
+        // and its extension module, but not a bare library beside it.
         ("site/solo.py", ""),
         ("site/solo_helper.py", ""),
-        ("site/solo-1.0.dist-info/METADATA", "Name: solo\nVersion: 1.0\n"),
-        ("site/solo-1.0.dist-info/RECORD", "solo.py,,\nsolo_helper.py,,\nsolo-1.0.dist-info/METADATA,,\nsolo-1.0.dist-info/RECORD,,\n"),
+        ("site/solo_ext.cpython-311-x86_64-linux-gnu.so", ""),
+        ("site/libsolo.so", ""),
+        ("site/solo-1.0.dist-info/METADATA", "Name: solo\nVersion: 1.0\nRequires-Dist: dep\n"),
+        ("site/solo-1.0.dist-info/RECORD", "solo.py,,\nsolo_helper.py,,\nsolo_ext.cpython-311-x86_64-linux-gnu.so,,\nlibsolo.so,,\nsolo-1.0.dist-info/METADATA,,\nsolo-1.0.dist-info/RECORD,,\n"),
+        // What it requires comes from its own site directory, not from a
+        // shadowed copy later on the path.
+        ("site/dep.py", ""),
+        ("site/dep-1.0.dist-info/METADATA", "Name: dep\nVersion: 1.0\n"),
+        ("site/dep-1.0.dist-info/RECORD", "dep.py,,\ndep-1.0.dist-info/METADATA,,\n"),
+        ("site2/dep.py", ""),
+        ("site2/dep-2.0.dist-info/METADATA", "Name: dep\nVersion: 2.0\n"),
+        ("site2/dep-2.0.dist-info/RECORD", "dep.py,,\ndep-2.0.dist-info/METADATA,,\n"),
+        // An egg-info distribution without a file list: its directory and
+        // the packages top_level.txt names.
+        ("site/eggy/__init__.py", ""),
+        ("site/eggy/data/table.txt", ""),
+        ("site/eggy.egg-info/PKG-INFO", "Name: eggy\nVersion: 0.5\n"),
+        ("site/eggy.egg-info/top_level.txt", "eggy\n"),
         ("site/extra/__init__.py", ""),
         ("site/extra/deep/__init__.py", ""),
         ("site/extra/deep/leaf.py", "import sys\n"),
@@ -308,9 +327,10 @@ fn packages_namespaces_roots_and_excludes() {
     let modules = names(&analysis);
     assert_eq!(
         modules,
-        ["__main__", "broken", "editable_mod", "extra", "extra.deep", "extra.deep.leaf", "extra.deep.loop", "mypkg", "mypkg.helper", "mypkg.inner", "mypkg.inner.leaf", "mypkg.inner.sibling", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "solo", "solo_helper", "sys"]
+        ["__main__", "broken", "dep", "editable_mod", "eggy", "extra", "extra.deep", "extra.deep.leaf", "extra.deep.loop", "mypkg", "mypkg.helper", "mypkg.inner", "mypkg.inner.leaf", "mypkg.inner.sibling", "mypkg.starred", "mypkg.sub", "nsp", "nsp.one", "nsp.two", "solo", "solo_ext", "solo_helper", "sys", "twice"]
     );
     assert_eq!(analysis.modules["solo_helper"].reason, Reason::PartOf("solo".into()));
+    assert_eq!(analysis.modules["solo_ext"].reason, Reason::PartOf("solo".into()));
     assert_eq!(analysis.modules["nsp"].kind, ModuleKind::Namespace(vec![root.join("site/nsp"), root.join("site2/nsp")]));
     assert_eq!(analysis.modules["nsp.one"].origin, Origin::Distribution("nsp-one".into()));
     assert_eq!(analysis.modules["nsp.two"].origin, Origin::Distribution("nsp_two".into()));
@@ -321,8 +341,11 @@ fn packages_namespaces_roots_and_excludes() {
     assert_eq!(analysis.modules["mypkg.inner.leaf"].reason, Reason::ImportedBy("mypkg.sub".into()));
     assert_eq!(analysis.modules["mypkg.inner.sibling"].reason, Reason::ImportedBy("mypkg.inner.leaf".into()));
     assert_eq!(analysis.modules["sys"].kind, ModuleKind::Builtin);
-    let dists: Vec<(&str, usize)> = analysis.distributions.iter().map(|d| (d.name.as_str(), d.files.len())).collect();
-    assert_eq!(dists, [("nsp-one", 3), ("solo", 4), ("nsp_two", 2)]);
+    let dists: Vec<(&str, &str, usize)> = analysis.distributions.iter().map(|d| (d.name.as_str(), d.version.as_str(), d.files.len())).collect();
+    assert_eq!(dists, [("dep", "1.0", 2), ("eggy", "0.5", 4), ("nsp-one", "1.0", 3), ("solo", "1.0", 6), ("nsp_two", "2.0", 2)]);
+    let eggy = distribution(&analysis, "eggy");
+    let relative: Vec<&str> = eggy.files.iter().map(|(_, relative)| relative.as_str()).collect();
+    assert_eq!(relative, ["eggy.egg-info/PKG-INFO", "eggy.egg-info/top_level.txt", "eggy/__init__.py", "eggy/data/table.txt"]);
 
     let missing: Vec<(&str, Option<&str>, bool)> =
         analysis.missing.iter().map(|m| (m.name.as_str(), m.imported_by.as_deref(), m.needed())).collect();
@@ -333,6 +356,7 @@ fn packages_namespaces_roots_and_excludes() {
             (".nothing", Some("__main__"), true),
             // Always a root; every real interpreter has it.
             ("encodings", None, true),
+            ("gone", Some("twice"), true),
             ("json", Some("nsp.two"), true),
             ("no_such_hidden", None, true),
         ]
