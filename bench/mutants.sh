@@ -10,11 +10,12 @@
 #                                        # (`elf::`), the lib test target only
 #   bash bench/mutants.sh --unit write   # src/write.rs, the same way
 #   bash bench/mutants.sh --unit analyze --shard 0/4 --sharding round-robin
-#   bash bench/mutants.sh --stub --shard 0/20 --sharding round-robin
+#   bash bench/mutants.sh --stub linux --shard 0/20 --sharding round-robin
 #                                        # the stub's Linux runtime, judged by
 #                                        # its unit tests and the integration
 #                                        # tests that run bundles on one Python
 #                                        # (a few minutes a mutant)
+#   bash bench/mutants.sh --stub windows # the Windows runtime, by the wine tests
 #
 # Extra arguments go to `cargo mutants`. Results (caught.txt, missed.txt,
 # timeout.txt, unviable.txt) land in target/mutants/<module or all>/mutants.out/;
@@ -42,20 +43,28 @@ if [ "${1:-}" = --unit ]; then
         --output "target/mutants/$module" -C --lib "$@" -- "$module::"
 fi
 if [ "${1:-}" = --stub ]; then
-    shift
+    platform=${2:?"--stub needs a platform: linux or windows"}
+    shift 2
     # Each mutant rebuilds the stub into the packer (build.rs), then runs
     # the stub's unit tests and the integration tests of what a bundle
-    # does at run time, with one CPython (Debian's, unless
-    # PYBUNDLE_TEST_PYTHONS names others). The Windows runtime is left out:
-    # only the wine tests reach it. No baseline run: cargo-mutants would
-    # test it in the stub's package alone, which has no such tests (the
-    # whole run is green before it starts, or CI would not be).
-    export PYBUNDLE_TEST_PYTHONS=${PYBUNDLE_TEST_PYTHONS:-/usr/bin/python3.11}
+    # does at run time: on Linux with one CPython (Debian's, unless
+    # PYBUNDLE_TEST_PYTHONS names others), on Windows the wine tests.
+    case $platform in
+        linux)
+            export PYBUNDLE_TEST_PYTHONS=${PYBUNDLE_TEST_PYTHONS:-/usr/bin/python3.11}
+            files=(-f 'bootloader/src/runtime/**/*.rs' -e 'bootloader/src/runtime/windows/**')
+            tests=(--test behaviour --test distroless --test importer --test native_cache
+                --test runtime --test security --test served_files) ;;
+        windows)
+            files=(-f 'bootloader/src/runtime/windows/**')
+            tests=(--test windows) ;;
+        *) echo "--stub: no platform $platform (linux or windows)" >&2; exit 2 ;;
+    esac
+    # No baseline run: cargo-mutants would run it in the stub's package
+    # alone, which has no such tests (the tree is green before a run, or
+    # CI would not be).
     exec cargo mutants --no-config --skip-calls-defaults true --skip-calls 'eprintln!,writeln!' \
-        --workspace -f 'bootloader/src/runtime/**/*.rs' -e 'bootloader/src/runtime/windows/**' \
-        --test-workspace true --baseline skip --timeout 600 --build-timeout 600 \
-        --output target/mutants/stub "$@" -- --bin pybundle-stub \
-        --test behaviour --test distroless --test importer --test native_cache \
-        --test runtime --test security --test served_files
+        --workspace "${files[@]}" --test-workspace true --baseline skip --timeout 600 --build-timeout 600 \
+        --output "target/mutants/stub-$platform" "$@" -- --bin pybundle-stub "${tests[@]}"
 fi
 exec cargo mutants --workspace --output target/mutants/all "$@"
