@@ -509,6 +509,9 @@ mod tests {
         // A `:` inside brackets is not the start of a format spec.
         let lines = names("x = f'{d[1:2]!r:>{w}}'\nimport q\n");
         assert_eq!(lines[1], ["import", "q"]);
+        // An escaped quote in a format spec.
+        let lines = names("x = f'{d:\\'>10}'\nimport q\n");
+        assert_eq!(lines[1], ["import", "q"]);
     }
 
     #[test]
