@@ -258,6 +258,7 @@ mod tests {
             (r#"platform_machine == "aarch64""#, false),
             (r#"python_version <= "3.10""#, false),
             (r#"python_version != "3.11.*""#, false),
+            (r#"python_version != "3.11""#, false),
             (r#"sys_platform in "win32 cygwin""#, false),
             (r#"sys_platform not in "linux""#, false),
             (r#"(python_version < "3.8") or (sys_platform == "win32")"#, false),
@@ -284,6 +285,7 @@ mod tests {
             r#"python_version <"#,
             r#"(python_version < "3.11""#,
             r#"python_version <> "3""#,
+            r#"sys_platform is in "linux""#,
         ] {
             assert!(applies(marker, &t), "{marker}");
         }
