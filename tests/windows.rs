@@ -12,6 +12,7 @@
 
 mod support;
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -213,13 +214,22 @@ fn onefile_natives_go_to_one_reused_cache_directory() {
     let exe = build(app.to_str().unwrap(), 13, true, &dist, &[]);
     let cache = dist.join("cache");
     let windows_cache = format!("Z:{}", cache.display()).replace('/', "\\");
-    for _ in 0..2 {
+    let run_with_cache = || {
         let output = wine(&exe, &[], &[("PYBUNDLE_CACHE_DIR", &windows_cache)]);
         assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
-    }
+    };
+    run_with_cache();
+    let dll_identity = |entry: &Path| {
+        let meta = std::fs::metadata(entry.join(".pybundle/lib/python313.dll")).unwrap();
+        (meta.ino(), meta.modified().unwrap())
+    };
+    let first: Vec<PathBuf> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+    let filled = dll_identity(&first[0]);
+    // A later start finds the entry complete and writes nothing to it.
+    run_with_cache();
     let entries: Vec<PathBuf> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(entries.len(), 1, "one content-addressed directory, no leftovers: {entries:?}");
-    assert!(entries[0].join(".pybundle/lib/python313.dll").is_file());
+    assert_eq!(dll_identity(&entries[0]), filled, "a later start wrote python313.dll again");
     assert!(entries[0].join(".pybundle/lib/vcruntime140.dll").is_file());
     // Without PYBUNDLE_CACHE_DIR: %LOCALAPPDATA%\pybundle, made by this run
     // (an earlier run's directory is removed first).
