@@ -214,6 +214,11 @@ fn onefile_natives_go_to_one_reused_cache_directory() {
     let exe = build(app.to_str().unwrap(), 13, true, &dist, &[]);
     let cache = dist.join("cache");
     let windows_cache = format!("Z:{}", cache.display()).replace('/', "\\");
+    // What a start killed while filling would leave: a staging directory
+    // and its lock file, which no one holds. The next fill removes them.
+    std::fs::create_dir_all(cache.join(".killed.tmp/.pybundle/lib")).unwrap();
+    std::fs::write(cache.join(".killed.tmp/.pybundle/lib/python313.dll"), "partial").unwrap();
+    std::fs::write(cache.join(".killed.lock"), "").unwrap();
     let run_with_cache = || {
         let output = wine(&exe, &[], &[("PYBUNDLE_CACHE_DIR", &windows_cache)]);
         assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));

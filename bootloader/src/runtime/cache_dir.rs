@@ -266,9 +266,11 @@ impl Drop for Staging<'_> {
 fn remove_abandoned(base: &Dir) {
     let Ok(names) = base.names() else { return };
     for lock_name in names.iter().filter(|n| n.starts_with('.') && n.ends_with(".lock")) {
-        if let Ok(Some(_lock)) = base.lock_if_abandoned(lock_name) {
+        if let Ok(Some(lock)) = base.lock_if_abandoned(lock_name) {
             let stem = lock_name.trim_end_matches(".lock");
             let _ = base.remove_tree(&format!("{stem}.tmp"));
+            // Released first: Windows deletes no file that is held open.
+            drop(lock);
             let _ = base.remove_file(lock_name);
         }
     }
