@@ -45,7 +45,7 @@ struct Engine {
 impl Engine {
     fn new(test: &str) -> Engine {
         require_root();
-        Engine { tag: format!("{test}-{}", std::process::id()), images: Vec::new(), containers: Vec::new() }
+        Engine { tag: format!("{test}-{}", support::pid_namespace::run_id()), images: Vec::new(), containers: Vec::new() }
     }
 
     /// The distroless-like root as a local image.

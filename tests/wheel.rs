@@ -274,6 +274,9 @@ fn windows_wheel_exe_runs_under_wine() {
     let built = shared_build(App::Hello, Mode::Onefile, first_python());
     fs::copy(&built.exe, tmp.path().join("hello")).unwrap();
     let inspected = wine(&["inspect", "hello", "--json"]);
+    // The wineserver dies with this test process: let it end and save the
+    // prefix first (a new prefix is set up by the first start here).
+    assert_exit(&run(Command::new("wineserver").arg("-w").env("WINEPREFIX", &prefix)), 0);
     assert_exit(&inspected, 0);
     let json: serde_json::Value = serde_json::from_str(&inspected.stdout).unwrap_or_else(|e| panic!("{e}\n{inspected}"));
     assert_eq!(json["layout"], "onefile");

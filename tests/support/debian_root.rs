@@ -215,7 +215,7 @@ pub struct SuiteWork {
 impl SuiteWork {
     pub fn new(suite: &'static Suite, test: &str) -> SuiteWork {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let id = format!("{test}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+        let id = format!("{test}-{}-{}", super::pid_namespace::run_id(), N.fetch_add(1, Ordering::SeqCst));
         let work = SuiteWork { suite, id };
         for root in work.roots() {
             let dir = work.host(root);
@@ -330,7 +330,7 @@ impl Drop for SuiteWork {
 /// second build of the packer, minutes of CI, for the same code.)
 fn install_packer(suite: &'static Suite) -> &'static str {
     suite.packer.get_or_init(|| {
-        let inside = format!("/opt/pybundle-test-{}", std::process::id());
+        let inside = format!("/opt/pybundle-test-{}", super::pid_namespace::run_id());
         let dir = suite.made().build.join(inside.trim_start_matches('/'));
         fs::create_dir_all(&dir).unwrap();
         if suite.by_script {

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod matrix;
+pub mod pid_namespace;
 pub mod proc;
 pub mod root;
 pub mod debian_root;
@@ -65,32 +66,40 @@ pub fn tempdir() -> tempfile::TempDir {
 // ---------------------------------------------------------------------------
 // Per-process scratch space that outlives single tests (shared builds).
 
-/// `$TMPDIR/pybundle-tests/<pid>/`: removed at process exit; directories of
-/// processes that no longer exist are swept when the next process starts.
+/// `$TMPDIR/pybundle-tests/<run id>/`: removed at process exit. Each is
+/// owned by a locked `<run id>.lock` beside it, so the directories of test
+/// processes that have ended (killed, say) are swept when the next one
+/// starts, and never a running one's.
 pub fn process_scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let base = std::env::temp_dir().join("pybundle-tests");
         fs::create_dir_all(&base).expect("create the test scratch directory");
+        let id = pid_namespace::run_id().to_string();
+        let owner = fs::File::create(base.join(format!("{id}.lock"))).expect("create the scratch directory's lock");
+        assert!(try_lock(&owner), "another test process holds {}", base.join(format!("{id}.lock")).display());
+        std::mem::forget(owner);
         if let Ok(entries) = fs::read_dir(&base) {
             for e in entries.flatten() {
-                let name = e.file_name();
-                let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name == id || name.parse::<u32>().is_err() {
                     continue;
-                };
-                if !Path::new(&format!("/proc/{pid}")).exists() {
+                }
+                let lock = base.join(format!("{name}.lock"));
+                if fs::File::open(&lock).map_or(true, |f| try_lock(&f)) {
                     let _ = fs::remove_dir_all(e.path());
+                    let _ = fs::remove_file(lock);
                 }
             }
         }
-        let dir = base.join(std::process::id().to_string());
+        let dir = base.join(&id);
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("create the per-process scratch directory");
         extern "C" fn cleanup() {
-            let dir = std::env::temp_dir()
-                .join("pybundle-tests")
-                .join(std::process::id().to_string());
-            let _ = fs::remove_dir_all(dir);
+            let base = std::env::temp_dir().join("pybundle-tests");
+            let id = pid_namespace::run_id();
+            let _ = fs::remove_dir_all(base.join(id.to_string()));
+            let _ = fs::remove_file(base.join(format!("{id}.lock")));
         }
         // SAFETY: registers a plain function to run at exit().
         unsafe {
@@ -98,6 +107,13 @@ pub fn process_scratch() -> &'static Path {
         }
         dir
     })
+}
+
+/// Takes `file`'s exclusive lock if no process holds it.
+fn try_lock(file: &fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor `file` owns.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
 }
 
 /// A HOME for direct runs, so that nothing a bundle does lands in the real one.
@@ -338,11 +354,27 @@ pub fn wait_guarded(child: &mut Child, what: &str) -> ExitStatus {
     }
 }
 
+/// Starts `cmd`, trying again while its program is "busy": a file this
+/// process has just written can still be open for writing in a child that
+/// another test thread forked at that moment, until that child execs.
+pub fn spawn(cmd: &mut Command) -> std::io::Result<Child> {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
+                tries += 1;
+                thread::sleep(Duration::from_millis(20));
+            }
+            started => return started,
+        }
+    }
+}
+
 /// Runs a command to completion with stdin closed, capturing its output.
 pub fn run(cmd: &mut Command) -> Out {
     let desc = describe(cmd);
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {desc}: {e}"));
+    let mut child = spawn(cmd).unwrap_or_else(|e| panic!("cannot start {desc}: {e}"));
     let out = reader(child.stdout.take());
     let err = reader(child.stderr.take());
     let status = wait_guarded(&mut child, &desc);

@@ -37,12 +37,8 @@ pub fn start_until_ready(cmd: &mut Command) -> Running {
             Ok(())
         });
     }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {desc}: {e}"));
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = super::spawn(cmd).unwrap_or_else(|e| panic!("cannot start {desc}: {e}"));
     let stdout = child.stdout.take().unwrap();
     let mut stderr_pipe = child.stderr.take().unwrap();
     let stderr = thread::spawn(move || {
@@ -158,7 +154,7 @@ pub fn run_in_pty(cmd: &mut Command, dialog: &[(&str, &str)]) -> Out {
             Ok(())
         });
     }
-    let spawned = cmd.spawn();
+    let spawned = super::spawn(cmd);
     // Drop every copy of the slave here, so that reading the master ends
     // (EIO) once the app and its children have closed theirs.
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());

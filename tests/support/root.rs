@@ -243,7 +243,7 @@ pub struct RootWork {
 impl RootWork {
     pub fn new(test: &str) -> RootWork {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let id = format!("{test}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+        let id = format!("{test}-{}-{}", super::pid_namespace::run_id(), N.fetch_add(1, Ordering::SeqCst));
         let host = root().join("work").join(&id);
         let _ = fs::remove_dir_all(&host);
         fs::create_dir_all(&host).unwrap();

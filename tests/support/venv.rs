@@ -183,7 +183,7 @@ fn make_or_reuse(label: &str, packages: &'static [&'static str]) -> Result<Venv,
     if let Some(v) = finished(&dir, packages) {
         return Ok(v);
     }
-    let staging = cache.join(format!(".venv-{label}-{version}.staging-{}", std::process::id()));
+    let staging = cache.join(format!(".venv-{label}-{version}.staging-{}", super::pid_namespace::run_id()));
     let _ = fs::remove_dir_all(&staging);
     let made = make(&staging, packages);
     if let Err(e) = made {
@@ -192,7 +192,7 @@ fn make_or_reuse(label: &str, packages: &'static [&'static str]) -> Result<Venv,
     }
     // Replace a stale venv (another package list, or half-removed).
     if dir.exists() {
-        let old = cache.join(format!(".venv-{label}-{version}.old-{}", std::process::id()));
+        let old = cache.join(format!(".venv-{label}-{version}.old-{}", super::pid_namespace::run_id()));
         fs::rename(&dir, &old).map_err(|e| format!("rename {}: {e}", dir.display()))?;
         let _ = fs::remove_dir_all(&old);
     }
