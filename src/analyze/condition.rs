@@ -474,6 +474,8 @@ mod tests {
         assert_eq!(eval("sys.version_info[0] == 2"), Some(false));
         assert_eq!(eval("sys.version_info.minor > 7"), Some(true));
         assert_eq!(eval("sys.hexversion >= 0x030B0000"), Some(true));
+        // 3.11.7 final: every field of the number counts.
+        assert_eq!(eval("sys.hexversion == 0x030B07F0"), Some(true));
         assert_eq!(eval("sys.version_info > (3,)"), Some(true));
     }
 
@@ -488,6 +490,9 @@ mod tests {
         assert_eq!(eval("hasattr(os, 'fork')"), None);
         assert_eq!(eval("x + 1 > 2"), None);
         assert_eq!(eval("sys.platform == 'win32' and foo.bar(x)[0]"), Some(false));
+        // Only sys.version_info is subscripted; any other subscript is unknown.
+        assert_eq!(eval("sys.platform[0] == 'l'"), None);
+        assert_eq!(eval("HAS_X[0] == 3"), None);
         assert_eq!(eval("True"), Some(true));
         assert_eq!(eval("False or not True"), Some(false));
         assert_eq!(eval("sys.platform != 'win32'"), Some(true));
