@@ -652,6 +652,12 @@ mod tests {
     }
 
     #[test]
+    fn the_else_of_a_loop_in_a_dead_branch_is_dead() {
+        let source = "if sys.platform == 'win32':\n    for x in y:\n        pass\n    else:\n        import a\nimport b\n";
+        assert_eq!(modules(source), ["b"]);
+    }
+
+    #[test]
     fn the_else_of_a_main_block_runs_in_an_imported_module() {
         let source = "if __name__ == '__main__':\n    import a\nelse:\n    import b\n";
         assert_eq!(modules(source), ["b"]);
@@ -789,9 +795,13 @@ from contextlib import suppress
 with suppress(ModuleNotFoundError):
     import h
 import i
+try:
+    import j
+except ValueError:
+    pass
 ";
         let optional: Vec<(String, bool)> = imports_of(source).into_iter().map(|i| (i.0, i.3)).collect();
-        let expected = [("a", true), ("b", true), ("c", true), ("d", false), ("e", false), ("f", true), ("g", false), ("contextlib", false), ("h", true), ("i", false)];
+        let expected = [("a", true), ("b", true), ("c", true), ("d", false), ("e", false), ("f", true), ("g", false), ("contextlib", false), ("h", true), ("i", false), ("j", false)];
         assert_eq!(optional, expected.map(|(m, o)| (m.to_string(), o)));
     }
 

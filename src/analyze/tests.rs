@@ -459,6 +459,38 @@ fn static_analysis_covers_what_python_imports() {
 /// a test suite, a migration, a benchmark importing a distribution it does
 /// not require (`heavy`), and an app that names its settings module in a
 /// string.
+/// pyenv's and python.org's layout: site-packages inside the stdlib
+/// directory. What is installed there is a distribution, not the stdlib.
+#[test]
+fn site_packages_inside_the_stdlib_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    let site = "lib/python3.11/site-packages";
+    write_tree(&root, &[
+        ("app/main.py", "import stdlib_mod, installed\n"),
+        ("lib/python3.11/stdlib_mod.py", ""),
+        (&format!("{site}/installed/__init__.py"), ""),
+        (&format!("{site}/installed-1.0.dist-info/METADATA"), "Name: installed\nVersion: 1.0\n"),
+        (&format!("{site}/installed-1.0.dist-info/RECORD"), "installed/__init__.py,,\ninstalled-1.0.dist-info/METADATA,,\n"),
+    ]);
+    let inputs = Inputs {
+        entry: Entry::Script(root.join("app/main.py")),
+        search_path: ["app", "lib/python3.11", site].iter().map(|d| root.join(d)).collect(),
+        stdlib_dirs: vec![root.join("lib/python3.11")],
+        builtin_modules: Vec::new(),
+        ext_suffixes: vec![".so".into()],
+        roots: Vec::new(),
+        startup: Vec::new(),
+        excludes: Vec::new(),
+        seen: Vec::new(),
+        target: Target { version: (3, 11, 7), platform: "linux".into() },
+    };
+    let analysis = analyze(&inputs).unwrap();
+    assert_eq!(analysis.modules["stdlib_mod"].origin, Origin::Stdlib);
+    assert_eq!(analysis.modules["installed"].origin, Origin::Distribution("installed".into()));
+    assert_eq!(analysis.distributions.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["installed"]);
+}
+
 fn rules_tree(root: &Path) -> Inputs {
     let web = [
         ("web/__init__.py", "from web import test\n"),
