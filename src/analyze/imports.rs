@@ -879,6 +879,11 @@ def f():
     fn flags_reassigned_are_not_trusted() {
         let source = "import sys\nWIN = sys.platform == 'win32'\nWIN = True\nif WIN:\n    import winreg\n";
         assert_eq!(imports_of(source).len(), 2);
+        let source = "LINUX = sys.platform == 'linux'\nLINUX = False\nif LINUX:\n    import a\n";
+        assert_eq!(modules(source), ["a"]);
+        // Only a module-level assignment makes a flag.
+        let source = "def f():\n    WIN = sys.platform == 'win32'\nif WIN:\n    import b\n";
+        assert_eq!(modules(source), ["b"]);
     }
 
     #[test]
