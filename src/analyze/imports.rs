@@ -670,6 +670,8 @@ mod tests {
         assert_eq!(modules(source), ["live"]);
         // A lambda's `:` is not the end of the header.
         assert_eq!(modules("if lambda: 0: import a\n"), ["a"]);
+        // Nor is a walrus's.
+        assert_eq!(modules("if m := re.match('x', s): import b\n"), ["b"]);
     }
 
     #[test]
