@@ -495,6 +495,8 @@ mod tests {
         assert_eq!(numbers("a = f'''x\\\r\ny'''\nb\n"), [1, 3]);
         assert_eq!(numbers("a = f'''{x\n}'''\nb\n"), [1, 3]);
         assert_eq!(numbers("a = f'''{x:\n>{w}}'''\nb\n"), [1, 3]);
+        // Since 3.12 the format spec of a one-quote f-string may hold one.
+        assert_eq!(numbers("a = f'{x:\n}'\nb\n"), [1, 3]);
     }
 
     #[test]
