@@ -286,6 +286,9 @@ mod tests {
             r#"(python_version < "3.11""#,
             r#"python_version <> "3""#,
             r#"sys_platform is in "linux""#,
+            // A false marker followed by text the grammar has no place for.
+            r#"python_version < "3.11" python_version"#,
+            r#"sys_platform == "win32")"#,
         ] {
             assert!(applies(marker, &t), "{marker}");
         }
