@@ -111,6 +111,8 @@ mod tests {
         let src = tmp.path().join("project/src");
         std::fs::create_dir_all(&site).unwrap();
         std::fs::create_dir_all(&src).unwrap();
+        // A comment is skipped even where a directory has its text as name.
+        std::fs::create_dir_all(site.join("# comment")).unwrap();
         std::fs::write(site.join("b.pth"), "import _virtualenv\n# comment\n../project/src\n/nonexistent\n").unwrap();
         std::fs::write(site.join("a.pth"), format!("{}\n", tmp.path().display())).unwrap();
         std::fs::write(site.join(".hidden.pth"), "../project\n").unwrap();

@@ -459,6 +459,34 @@ fn static_analysis_covers_what_python_imports() {
 /// a test suite, a migration, a benchmark importing a distribution it does
 /// not require (`heavy`), and an app that names its settings module in a
 /// string.
+/// Outside a virtualenv, the site directories are those
+/// `site.getsitepackages()` names (the ones that exist), in its order.
+#[test]
+fn an_interpreters_own_site_directories() {
+    for py in test_env::cpythons().iter().filter(|py| py.minor >= 8) {
+        let interpreter = probe(&py.exe).unwrap();
+        let mut ours: Vec<PathBuf> = Vec::new();
+        for dir in site::site_packages(&interpreter).into_iter().filter(|d| d.is_dir()) {
+            let dir = std::fs::canonicalize(dir).unwrap();
+            if !ours.contains(&dir) {
+                ours.push(dir);
+            }
+        }
+        let output = Command::new(&py.exe)
+            .args(["-I", "-c", "import site; print('\\n'.join(site.getsitepackages()))"])
+            .output()
+            .expect("python runs");
+        let theirs: Vec<PathBuf> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(PathBuf::from)
+            .filter(|d| d.is_dir())
+            .map(|d| std::fs::canonicalize(d).unwrap())
+            .collect();
+        assert!(!theirs.is_empty(), "{}: no site directory", py.exe.display());
+        assert_eq!(ours, theirs, "{}", py.exe.display());
+    }
+}
+
 /// pyenv's and python.org's layout: site-packages inside the stdlib
 /// directory. What is installed there is a distribution, not the stdlib.
 #[test]
