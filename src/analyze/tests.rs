@@ -487,6 +487,36 @@ fn an_interpreters_own_site_directories() {
     }
 }
 
+/// A package whose `__init__` is an extension module is not read as
+/// source, and an app module imported only in a function is still the
+/// app's.
+#[test]
+fn compiled_package_inits_and_deferred_app_imports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    write_tree(&root, &[
+        ("app/main.py", "import cpkg\ndef later():\n    import helper\n"),
+        ("app/helper.py", ""),
+        // Unreadable as Python: scanning it would warn.
+        ("site/cpkg/__init__.cpython-311-x86_64-linux-gnu.so", "\u{7f}ELF (\n"),
+    ]);
+    let inputs = Inputs {
+        entry: Entry::Script(root.join("app/main.py")),
+        search_path: ["app", "site"].iter().map(|d| root.join(d)).collect(),
+        stdlib_dirs: Vec::new(),
+        builtin_modules: Vec::new(),
+        ext_suffixes: vec![".cpython-311-x86_64-linux-gnu.so".into(), ".so".into()],
+        roots: Vec::new(),
+        startup: Vec::new(),
+        excludes: Vec::new(),
+        seen: Vec::new(),
+        target: Target { version: (3, 11, 7), platform: "linux".into() },
+    };
+    let analysis = analyze(&inputs).unwrap();
+    assert_eq!(names(&analysis), ["__main__", "cpkg", "helper"]);
+    assert_eq!(analysis.warnings, Vec::<String>::new());
+}
+
 /// pyenv's and python.org's layout: site-packages inside the stdlib
 /// directory. What is installed there is a distribution, not the stdlib.
 #[test]
