@@ -487,6 +487,23 @@ fn an_interpreters_own_site_directories() {
     }
 }
 
+/// Inputs for `root/app/main.py` with `search` (below `root`) as the
+/// search path, no stdlib, builtins or rules, for 3.11 on Linux.
+fn plain_inputs(root: &Path, search: &[&str]) -> Inputs {
+    Inputs {
+        entry: Entry::Script(root.join("app/main.py")),
+        search_path: search.iter().map(|d| root.join(d)).collect(),
+        stdlib_dirs: Vec::new(),
+        builtin_modules: Vec::new(),
+        ext_suffixes: vec![".cpython-311-x86_64-linux-gnu.so".into(), ".so".into()],
+        roots: Vec::new(),
+        startup: Vec::new(),
+        excludes: Vec::new(),
+        seen: Vec::new(),
+        target: Target { version: (3, 11, 7), platform: "linux".into() },
+    }
+}
+
 /// A package whose `__init__` is an extension module is not read as
 /// source, and an app module imported only in a function is still the
 /// app's.
@@ -500,21 +517,33 @@ fn compiled_package_inits_and_deferred_app_imports() {
         // Unreadable as Python: scanning it would warn.
         ("site/cpkg/__init__.cpython-311-x86_64-linux-gnu.so", "\u{7f}ELF (\n"),
     ]);
-    let inputs = Inputs {
-        entry: Entry::Script(root.join("app/main.py")),
-        search_path: ["app", "site"].iter().map(|d| root.join(d)).collect(),
-        stdlib_dirs: Vec::new(),
-        builtin_modules: Vec::new(),
-        ext_suffixes: vec![".cpython-311-x86_64-linux-gnu.so".into(), ".so".into()],
-        roots: Vec::new(),
-        startup: Vec::new(),
-        excludes: Vec::new(),
-        seen: Vec::new(),
-        target: Target { version: (3, 11, 7), platform: "linux".into() },
-    };
-    let analysis = analyze(&inputs).unwrap();
+    let analysis = analyze(&plain_inputs(&root, &["app", "site"])).unwrap();
     assert_eq!(names(&analysis), ["__main__", "cpkg", "helper"]);
     assert_eq!(analysis.warnings, Vec::<String>::new());
+}
+
+/// A distribution that a module of another imports at its top level,
+/// without requiring it, is followed once its importer is known to run,
+/// and then what it imports too, through a chain of such imports.
+#[test]
+fn an_undeclared_eager_import_is_followed_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    write_tree(&root, &[
+        ("app/main.py", "import alib\n"),
+        ("site/alib/__init__.py", "import blib\n"),
+        ("site/alib-1.0.dist-info/METADATA", "Name: alib\nVersion: 1.0\n"),
+        ("site/alib-1.0.dist-info/RECORD", "alib/__init__.py,,\n"),
+        ("site/blib/__init__.py", "import dlib\n"),
+        ("site/blib-1.0.dist-info/METADATA", "Name: blib\nVersion: 1.0\n"),
+        ("site/blib-1.0.dist-info/RECORD", "blib/__init__.py,,\n"),
+        ("site/dlib/__init__.py", "import cmod\n"),
+        ("site/dlib-1.0.dist-info/METADATA", "Name: dlib\nVersion: 1.0\n"),
+        ("site/dlib-1.0.dist-info/RECORD", "dlib/__init__.py,,\n"),
+        ("site/cmod.py", ""),
+    ]);
+    let analysis = analyze(&plain_inputs(&root, &["app", "site"])).unwrap();
+    assert_eq!(names(&analysis), ["__main__", "alib", "blib", "cmod", "dlib"]);
 }
 
 /// pyenv's and python.org's layout: site-packages inside the stdlib
@@ -531,18 +560,7 @@ fn site_packages_inside_the_stdlib_directory() {
         (&format!("{site}/installed-1.0.dist-info/METADATA"), "Name: installed\nVersion: 1.0\n"),
         (&format!("{site}/installed-1.0.dist-info/RECORD"), "installed/__init__.py,,\ninstalled-1.0.dist-info/METADATA,,\n"),
     ]);
-    let inputs = Inputs {
-        entry: Entry::Script(root.join("app/main.py")),
-        search_path: ["app", "lib/python3.11", site].iter().map(|d| root.join(d)).collect(),
-        stdlib_dirs: vec![root.join("lib/python3.11")],
-        builtin_modules: Vec::new(),
-        ext_suffixes: vec![".so".into()],
-        roots: Vec::new(),
-        startup: Vec::new(),
-        excludes: Vec::new(),
-        seen: Vec::new(),
-        target: Target { version: (3, 11, 7), platform: "linux".into() },
-    };
+    let inputs = Inputs { stdlib_dirs: vec![root.join("lib/python3.11")], ..plain_inputs(&root, &["app", "lib/python3.11", site]) };
     let analysis = analyze(&inputs).unwrap();
     assert_eq!(analysis.modules["stdlib_mod"].origin, Origin::Stdlib);
     assert_eq!(analysis.modules["installed"].origin, Origin::Distribution("installed".into()));
