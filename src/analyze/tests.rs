@@ -306,16 +306,12 @@ fn synthetic_tree(root: &Path) -> Inputs {
     ]);
     std::os::unix::fs::symlink("..", root.join("site/extra/deep/loop")).unwrap();
     Inputs {
-        entry: Entry::Script(root.join("app/main.py")),
-        search_path: ["app", "src", "site", "site2", "missing-dir"].iter().map(|d| root.join(d)).collect(),
-        stdlib_dirs: Vec::new(),
         builtin_modules: vec!["sys".into()],
         ext_suffixes: vec![".cpython-311-x86_64-linux-gnu.so".into(), ".abi3.so".into(), ".so".into()],
         roots: vec!["extra.*".into(), "no_such_hidden".into()],
         startup: vec!["sys".into()],
         excludes: vec!["excluded_pkg".into()],
-        seen: Vec::new(),
-        target: Target { version: (3, 11, 7), platform: "linux".into() },
+        ..plain_inputs(root, &["app", "src", "site", "site2", "missing-dir"])
     }
 }
 
@@ -504,20 +500,26 @@ fn plain_inputs(root: &Path, search: &[&str]) -> Inputs {
     }
 }
 
+/// The analysis of `files` written to a fresh directory, with `app` and
+/// `site` as the search path.
+fn analyze_files(files: &[(&str, &str)]) -> Analysis {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    write_tree(&root, files);
+    analyze(&plain_inputs(&root, &["app", "site"])).unwrap()
+}
+
 /// A package whose `__init__` is an extension module is not read as
 /// source, and an app module imported only in a function is still the
 /// app's.
 #[test]
 fn compiled_package_inits_and_deferred_app_imports() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = std::fs::canonicalize(tmp.path()).unwrap();
-    write_tree(&root, &[
+    let analysis = analyze_files(&[
         ("app/main.py", "import cpkg\ndef later():\n    import helper\n"),
         ("app/helper.py", ""),
         // Unreadable as Python: scanning it would warn.
         ("site/cpkg/__init__.cpython-311-x86_64-linux-gnu.so", "\u{7f}ELF (\n"),
     ]);
-    let analysis = analyze(&plain_inputs(&root, &["app", "site"])).unwrap();
     assert_eq!(names(&analysis), ["__main__", "cpkg", "helper"]);
     assert_eq!(analysis.warnings, Vec::<String>::new());
 }
@@ -527,9 +529,7 @@ fn compiled_package_inits_and_deferred_app_imports() {
 /// and then what it imports too, through a chain of such imports.
 #[test]
 fn an_undeclared_eager_import_is_followed_through() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = std::fs::canonicalize(tmp.path()).unwrap();
-    write_tree(&root, &[
+    let analysis = analyze_files(&[
         ("app/main.py", "import alib\n"),
         ("site/alib/__init__.py", "import blib\n"),
         ("site/alib-1.0.dist-info/METADATA", "Name: alib\nVersion: 1.0\n"),
@@ -542,7 +542,6 @@ fn an_undeclared_eager_import_is_followed_through() {
         ("site/dlib-1.0.dist-info/RECORD", "dlib/__init__.py,,\n"),
         ("site/cmod.py", ""),
     ]);
-    let analysis = analyze(&plain_inputs(&root, &["app", "site"])).unwrap();
     assert_eq!(names(&analysis), ["__main__", "alib", "blib", "cmod", "dlib"]);
 }
 
@@ -596,16 +595,9 @@ fn rules_tree(root: &Path) -> Inputs {
     let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
     write_tree(root, &borrowed);
     Inputs {
-        entry: Entry::Script(root.join("app/main.py")),
-        search_path: ["app", "site"].iter().map(|d| root.join(d)).collect(),
-        stdlib_dirs: Vec::new(),
         builtin_modules: vec!["os".into(), "importlib".into()],
         ext_suffixes: vec![".so".into()],
-        roots: Vec::new(),
-        startup: Vec::new(),
-        excludes: Vec::new(),
-        seen: Vec::new(),
-        target: Target { version: (3, 11, 7), platform: "linux".into() },
+        ..plain_inputs(root, &["app", "site"])
     }
 }
 
