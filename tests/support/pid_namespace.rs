@@ -4,10 +4,11 @@
 //! kernel kills every process left in it — a bundle's multiprocessing
 //! resource tracker, a server's workers, a wineserver.
 //!
-//! The set-up runs before `main` (from `.init_array`, while the process has
-//! one thread; a thread that has unshared a PID namespace may start no
-//! threads, so it cannot wait for libtest's). The process unshares a PID
-//! and a mount namespace and forks the namespace's init; the init mounts a
+//! The set-up runs before `main` (from `.init_array`), while the process has
+//! one thread: the test process proper must be a child forked after the
+//! unshare (the thread that unshares may start no more threads), and a fork
+//! takes only the forking thread along. The process unshares a PID and a
+//! mount namespace and forks the namespace's init; the init mounts a
 //! `/proc` of the namespace (so that the pids a test sees, `Child::id` and
 //! what an app prints, are the ones `/proc` shows), forks the test process
 //! proper, reaps orphans while it runs and ends with its status; the
