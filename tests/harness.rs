@@ -5,11 +5,13 @@ mod support;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use support::pid_namespace;
 use support::test_env::missing;
+use support::{wait_guarded, HANG_GUARD};
 
 /// Set in the copy of this test process that plays the test which starts
 /// a process and leaves it behind; its value marks that process.
@@ -76,20 +78,31 @@ fn what_a_test_starts_dies_with_it() {
     for then in ["end", "wait"] {
         let marker = pid_namespace::run_id().to_string();
         let mut test = leaver(&marker, then);
-        let mut lines = BufReader::new(test.stdout.take().unwrap()).lines();
-        let said = lines.by_ref().map_while(Result::ok).any(|l| l == "left behind");
-        assert!(said, "{then}: the test that leaves a process behind did not start it");
+        let stdout = test.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
+        let said = loop {
+            match lines.recv_timeout(HANG_GUARD) {
+                Ok(line) if line == "left behind" => break true,
+                Ok(_) => {}
+                Err(_) => break false,
+            }
+        };
+        if !said {
+            let _ = test.kill();
+            let _ = test.wait();
+            panic!("{then}: the test that leaves a process behind did not start it");
+        }
         let left = || marked(&format!("{marker}:{then}"));
         assert!(within(Duration::from_secs(10), || !left().is_empty()), "{then}: the background sleep is not there");
         drop(test.stdin.take());
         if then == "wait" {
             test.kill().unwrap();
         }
-        let status = test.wait().unwrap();
+        let status = wait_guarded(&mut test, "the test that leaves a process behind");
         if then == "end" {
             assert!(status.success(), "the test that leaves a process behind failed: {status:?}");
         }
-        drop(lines);
         assert!(within(Duration::from_secs(10), || left().is_empty()), "{then}: processes {:?} outlived the test process", left());
     }
 }
